@@ -1,0 +1,1 @@
+"""Models of the partnership, its agencies and users, and their credentials."""

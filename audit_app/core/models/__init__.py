@@ -1,0 +1,1 @@
+"""Core models: the base class, the audit trail and the e-mail outbox."""

@@ -1,0 +1,1 @@
+"""The cycles package (see ../shared/design/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""The reports package (see ../shared/design/ARCHITECTURE.md)."""

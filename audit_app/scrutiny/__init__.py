@@ -1,0 +1,1 @@
+"""The scrutiny package (see ../shared/design/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""The thematic package (see ../shared/design/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""The tools package (see ../shared/design/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Pure helpers (text, dates, spreadsheet safety). Imports nothing else from the application."""

@@ -1,0 +1,1 @@
+"""Base layout, GOV.UK Frontend macros, navigation, home page and error pages."""
