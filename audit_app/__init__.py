@@ -27,11 +27,13 @@ def create_app(config=None):
         static_folder=str(Path(__file__).parent / "web" / "static"),
     )
     register_config(app, config)
+    register_models()
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_commands(app)
     register_jobs()
+    register_signals()
     return app
 
 
@@ -75,6 +77,17 @@ def _instance_secret_key(instance_path):
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def register_models():
+    """Import every model, so that the metadata (and so Alembic) knows every table."""
+    import audit_app.agencies.models.users  # noqa: F401
+    import audit_app.core.models.audit  # noqa: F401
+    import audit_app.core.models.notifications  # noqa: F401
+    import audit_app.thematic.models.themes  # noqa: F401
+    import audit_app.tools.models.questions  # noqa: F401
+    import audit_app.tools.models.scales  # noqa: F401
+    import audit_app.tools.models.templates  # noqa: F401
 
 
 def register_extensions(app):
@@ -144,9 +157,17 @@ def register_commands(app):
     from audit_app.agencies.cli import agencies_cli, demo_cli, users_cli
     from audit_app.core.backup import backup_cli
     from audit_app.core.jobs import scheduler_cli
+    from audit_app.tools.cli import library_cli
 
-    for group in (demo_cli, users_cli, agencies_cli, backup_cli, scheduler_cli):
+    for group in (demo_cli, users_cli, agencies_cli, backup_cli, scheduler_cli, library_cli):
         app.cli.add_command(group)
+
+
+def register_signals():
+    """Let higher packages react to lower ones' signals (connecting twice is harmless: blinker keeps one)."""
+    from audit_app.tools import connect_signals as connect_tools
+
+    connect_tools()
 
 
 def register_jobs():

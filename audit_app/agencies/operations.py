@@ -33,7 +33,7 @@ def normalise_email(email):
 def _check_version(obj, expected_version):
     if expected_version is not None and int(expected_version) != obj.version:
         raise ConflictError(
-            f"Someone else changed this {obj.__tablename__[:-1]} while you were editing it. "
+            f"Someone else changed this {type(obj).__name__.lower()} while you were editing it. "
             "Reload to see their changes, then make yours again.",
             details={"current_version": obj.version},
         )

@@ -45,7 +45,7 @@ def count_users_by_agency():
     rows = db.session.execute(
         select(User.agency_id, func.count(User.id)).where(User.is_active.is_(True)).group_by(User.agency_id)
     )
-    return dict(rows)
+    return dict(rows.all())  # not dict(rows): a Result has keys(), so dict() would read it as a mapping
 
 
 def get_user(user_id):

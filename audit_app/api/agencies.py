@@ -1,16 +1,22 @@
 """Agencies: list (any signed-in role), create and update (admin)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from audit_app.agencies import operations, queries
 from audit_app.api.auth import requires
 from audit_app.api.pagination import paginated
-from audit_app.api.schemas import AgencyCreateSchema, AgencyListArgsSchema, AgencySchema, AgencyUpdateSchema, page_of
+from audit_app.api.schemas import (
+    AgencyCreateSchema,
+    AgencyListArgsSchema,
+    AgencySchema,
+    AgencyUpdateSchema,
+    ApiBlueprint,
+    page_of,
+)
 from audit_app.core.errors import NotFound
 from audit_app.extensions import db
 
-blp = Blueprint("api_agencies", __name__, url_prefix="/api/v1/agencies", description="Agencies")
+blp = ApiBlueprint("api_agencies", __name__, url_prefix="/api/v1/agencies", description="Agencies")
 AgencyPage = page_of(AgencySchema, "AgencyPage")
 
 

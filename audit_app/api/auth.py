@@ -4,16 +4,15 @@ import functools
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from audit_app.agencies import operations
-from audit_app.api.schemas import TokenRequestSchema, TokenSchema
+from audit_app.api.schemas import ApiBlueprint, TokenRequestSchema, TokenSchema
 from audit_app.core.audit import set_actor
 from audit_app.core.errors import DomainError, Forbidden, TooManyAttempts
 from audit_app.core.permissions import require
 from audit_app.extensions import db
 
-blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Tokens")
+blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Tokens")
 
 #: (endpoint, method) pairs that answer without a token.
 PUBLIC = frozenset({("api_system.health", "GET"), ("api_auth.Token", "POST"), ("api-docs.openapi_json", "GET")})

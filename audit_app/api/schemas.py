@@ -1,9 +1,34 @@
 """Marshmallow schemas of the API: what goes in (validated, unknown fields refused) and what comes out."""
 
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from audit_app.agencies.models.agencies import AgencyKind, StatutoryDuty
+from audit_app.core.errors import DomainError, ValidationError
 from audit_app.core.permissions import Role
+
+
+class ApiParser(FlaskParser):
+    """webargs' parser, raising our domain errors so that bad input gets the contract's error body with details."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        details = {}
+        for location, messages in error.messages.items():
+            if isinstance(messages, dict):
+                details.update(messages)
+            else:
+                details[location] = messages
+        raise ValidationError("Some values are missing or not valid: see details.", details=details)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise DomainError("The request body is not valid JSON.", details={"json": ["Invalid JSON body."]})
+
+
+class ApiBlueprint(Blueprint):
+    """flask-smorest's Blueprint with the parser above."""
+
+    ARGUMENTS_PARSER = ApiParser()
 
 
 class PageArgsSchema(Schema):

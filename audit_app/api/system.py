@@ -1,12 +1,11 @@
 """Health of the service."""
 
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from audit_app.api.schemas import HealthSchema
+from audit_app.api.schemas import ApiBlueprint, HealthSchema
 from audit_app.extensions import db
 
-blp = Blueprint("api_system", __name__, url_prefix="/api/v1", description="Service health")
+blp = ApiBlueprint("api_system", __name__, url_prefix="/api/v1", description="Service health")
 
 
 @blp.route("/health")

@@ -1,16 +1,15 @@
 """Users: the caller's own record, and administration (admin)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from audit_app.agencies import operations, queries
 from audit_app.api.auth import api_user, requires
 from audit_app.api.pagination import paginated
-from audit_app.api.schemas import UserCreateSchema, UserListArgsSchema, UserSchema, page_of
+from audit_app.api.schemas import ApiBlueprint, UserCreateSchema, UserListArgsSchema, UserSchema, page_of
 from audit_app.core.errors import NotFound
 from audit_app.extensions import db
 
-blp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="Users")
+blp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", description="Users")
 UserPage = page_of(UserSchema, "UserPage")
 
 

@@ -140,10 +140,17 @@ def _row(obj, verb, before, after, ctx, now):
         "created_at": now,
         "action": f"{obj.__tablename__}.{verb}",
         "object_type": obj.__tablename__,
-        "object_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+        "object_id": _object_id(obj),
         "outcome": "success",
         "before": before,
         "after": after,
         "summary": None,
         **ctx,
     }
+
+
+def _object_id(obj):
+    """The object's primary key; new objects get their identity only after ``after_flush``, so read the column."""
+    state = inspect(obj)
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    return identity[0] if identity else None

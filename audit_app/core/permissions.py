@@ -64,6 +64,9 @@ POLICY = {
     "outbox.view": Rule({Role.ADMIN}),
     "agencies.list": Rule({Role.ADMIN, Role.SCRUTINEER, Role.BOARD_VIEWER, *AGENCY_ROLES}),
     "account.use": Rule(EVERYONE),
+    # Audit tools: templates hold no case data; designers are the business unit.
+    "templates.view": Rule({Role.ADMIN, Role.SCRUTINEER, *AGENCY_ROLES}),
+    "templates.manage": Rule({Role.ADMIN}),
 }
 
 

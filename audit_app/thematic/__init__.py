@@ -1,1 +1,1 @@
-"""The thematic package (see ../shared/design/ARCHITECTURE.md)."""
+"""The theme taxonomy (voice of the child, escalation, supervision, ...), tagging, and theme suggestion from text."""

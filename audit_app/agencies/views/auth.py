@@ -15,7 +15,15 @@ from audit_app.web.forms import apply_errors
 
 def _safe_next(target):
     """Only same-site relative paths are followed after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+    # Browsers read "/\host" and "/<tab>/host" as "//host", so backslashes and control characters are refused too.
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+        or urlsplit(target).netloc
+    ):
         return url_for("web.home")
     return target
 

@@ -1,0 +1,1 @@
+"""Models of audit templates: templates, versions, sections, questions and scales."""
