@@ -84,6 +84,8 @@ def register_models():
     import audit_app.agencies.models.users  # noqa: F401
     import audit_app.core.models.audit  # noqa: F401
     import audit_app.core.models.notifications  # noqa: F401
+    import audit_app.cycles.models.assignments  # noqa: F401
+    import audit_app.cycles.models.cycles  # noqa: F401
     import audit_app.thematic.models.themes  # noqa: F401
     import audit_app.tools.models.questions  # noqa: F401
     import audit_app.tools.models.scales  # noqa: F401

@@ -67,6 +67,15 @@ POLICY = {
     # Audit tools: templates hold no case data; designers are the business unit.
     "templates.view": Rule({Role.ADMIN, Role.SCRUTINEER, *AGENCY_ROLES}),
     "templates.manage": Rule({Role.ADMIN}),
+    # Cycles and returns. Board viewers never see returns; agency roles only their own agency's.
+    "cycles.view": Rule({Role.ADMIN, Role.SCRUTINEER}),
+    "cycles.manage": Rule({Role.ADMIN}),
+    "returns.own": Rule(AGENCY_ROLES),
+    "returns.view": Rule({Role.ADMIN, Role.SCRUTINEER, *AGENCY_ROLES}, own_agency=True),
+    "returns.edit": Rule(AGENCY_ROLES, own_agency=True),
+    "returns.sign_off": Rule({Role.AGENCY_LEAD}, own_agency=True),
+    "returns.reassign": Rule({Role.AGENCY_LEAD}, own_agency=True),
+    "returns.review": Rule({Role.ADMIN, Role.SCRUTINEER}),
 }
 
 

@@ -9,7 +9,7 @@ NAV_ITEMS = [
     ("Home", "web.home", "account.use"),
     ("Audit tools", "tools.template_list", "templates.view"),
     ("Cycles", "cycles.cycle_list", "cycles.view"),
-    ("My returns", "cycles.my_returns", "returns.own"),
+    ("My returns", "returns.my_returns", "returns.own"),
     ("Agencies", "agencies.agency_list", "agencies.manage"),
     ("Users", "agencies.user_list", "users.manage"),
     ("Audit trail", "agencies.audit_trail", "audit_trail.view"),

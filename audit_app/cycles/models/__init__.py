@@ -1,0 +1,1 @@
+"""Models of audit cycles: cycles, cases, assignments (returns) and answers."""
