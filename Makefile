@@ -36,7 +36,7 @@ demo: db
 
 run: install assets demo
 	@echo "Serving Assure on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Debian's chromium for the browser tests (no browser download); installed when missing and we may.
 browser-deps:

@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 
 from audit_app.config import DefaultConfig
 from audit_app.extensions import csrf, db, limiter, login_manager, migrate
@@ -27,6 +27,7 @@ def create_app(config=None):
         static_folder=str(Path(__file__).parent / "web" / "static"),
     )
     register_config(app, config)
+    register_converters(app)
     register_models()
     register_extensions(app)
     register_blueprints(app)
@@ -79,6 +80,13 @@ def _instance_secret_key(instance_path):
     return key_file.read_text().strip()
 
 
+def register_converters(app):
+    """``<int:...>`` URL parts stop at the largest id a row can have, so bigger ones are a plain 404."""
+    from audit_app.core.db import bounded_int_converter
+
+    app.url_map.converters["int"] = bounded_int_converter()
+
+
 def register_models():
     """Import every model, so that the metadata (and so Alembic) knows every table."""
     import audit_app.agencies.models.users  # noqa: F401
@@ -126,10 +134,16 @@ def register_blueprints(app):
     """Only here are blueprints imported."""
     from audit_app.agencies.blueprint import bp as agencies_bp
     from audit_app.api import register_api
+    from audit_app.cycles.blueprint import bp as cycles_bp
+    from audit_app.cycles.returns_blueprint import bp as returns_bp
+    from audit_app.tools.blueprint import bp as tools_bp
     from audit_app.web.blueprint import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(cycles_bp)
+    app.register_blueprint(returns_bp)
+    app.register_blueprint(tools_bp)
     register_api(app)
 
 
@@ -138,10 +152,12 @@ def register_request_hooks(app):
     from audit_app.agencies.sessions import enforce_session_timeouts
     from audit_app.core.audit import set_actor
     from audit_app.core.mail import deliver_after_request
-    from audit_app.core.security import set_security_headers
+    from audit_app.core.security import has_nul_character, set_security_headers
 
     @app.before_request
     def _before():
+        if has_nul_character(request):
+            abort(400, description="Text cannot contain NUL characters: remove them and try again.")
         g.channel = "api" if request.blueprint and request.blueprint.startswith("api") else "web"
         set_actor(None, remote_addr=request.remote_addr, channel=g.channel)
         if g.channel == "web":

@@ -29,6 +29,11 @@ from audit_app.core.permissions import ROLE_LABELS, Role
 from audit_app.web.forms import choices
 
 
+def _strip(value):
+    """Pasted addresses often carry spaces, which the Email validator would refuse."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     """Sign in with e-mail and password."""
 
@@ -47,6 +52,7 @@ class ForgotPasswordForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[DataRequired("Enter your email address"), Email("Enter an email address in the correct format")],
     )
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
@@ -103,6 +109,7 @@ class AgencyForm(FlaskForm):
         "Safeguarding contact email (optional)",
         widget=GovTextInput(),
         description="A shared mailbox that receives copies of reminders. Not a named person's address if avoidable.",
+        filters=[_strip],
         validators=[Optional(), Email("Enter an email address in the correct format"), Length(max=254)],
     )
     notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
@@ -120,6 +127,7 @@ class UserForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
+        filters=[_strip],
         validators=[
             DataRequired("Enter the user's email address"),
             Email("Enter an email address in the correct format"),

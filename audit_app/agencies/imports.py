@@ -1,7 +1,7 @@
 """Importing agencies from an Excel workbook (sheet 'Agencies'): all rows valid, or nothing applied."""
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from audit_app.agencies.models.agencies import AGENCY_KIND_LABELS, Agency, AgencyKind, StatutoryDuty
 from audit_app.agencies.operations import create_agency, update_agency
@@ -104,12 +104,8 @@ def import_agencies(data, *, filename=None):
 
 
 def _apply(parsed):
-    existing = {
-        a.name.lower(): a
-        for a in db.session.scalars(
-            select(Agency).where(func.lower(Agency.name).in_([v["name"].lower() for v in parsed]))
-        )
-    }
+    # Matched in Python: SQLite's lower() only folds ASCII. A partnership has at most a few hundred agencies.
+    existing = {a.name.lower(): a for a in db.session.scalars(select(Agency))}
     counts = {"created": 0, "updated": 0}
     for values in parsed:
         agency = existing.get(values["name"].lower())

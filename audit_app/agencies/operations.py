@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from audit_app.agencies.models.agencies import Agency, AgencyKind, Partnership, StatutoryDuty
 from audit_app.agencies.models.users import ApiToken, LinkPurpose, LoginAttempt, PasswordLink, User
 from audit_app.agencies.passwords import hash_password, password_problems, verify_dummy, verify_password
+from audit_app.agencies.queries import get_agency
 from audit_app.core.audit import record_event
 from audit_app.core.errors import ConflictError, DomainError, TooManyAttempts, ValidationError
 from audit_app.core.mail import queue_email
@@ -51,7 +52,8 @@ def create_partnership(name, *, area=None, contact_email=None):
 
 
 def _agency_name_taken(name, exclude_id=None):
-    query = select(Agency.id).where(func.lower(Agency.name) == name.strip().lower())
+    # The database lowers both sides: SQLite's lower() only folds ASCII, and Python's would miss an exact match.
+    query = select(Agency.id).where(func.lower(Agency.name) == func.lower(name.strip()))
     if exclude_id is not None:
         query = query.where(Agency.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -140,7 +142,7 @@ def _user_errors(email, name, role, agency_id, exclude_id=None):
     elif Role(role) in AGENCY_ROLES:
         if not agency_id:
             errors["agency_id"] = "Select the agency this user audits for"
-        elif db.session.get(Agency, int(agency_id)) is None:
+        elif get_agency(int(agency_id)) is None:
             errors["agency_id"] = "Select an agency from the list"
     return errors
 

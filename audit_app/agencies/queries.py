@@ -1,9 +1,10 @@
 """Reads for agencies and users."""
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from audit_app.agencies.models.agencies import Agency, Partnership
 from audit_app.agencies.models.users import User
+from audit_app.core.db import MAX_ID, get_by_id
 from audit_app.core.models.audit import AuditEvent
 from audit_app.core.models.notifications import Notification
 from audit_app.extensions import db
@@ -16,7 +17,7 @@ def get_partnership():
 
 def get_agency(agency_id):
     """One agency or None."""
-    return db.session.get(Agency, agency_id)
+    return get_by_id(db.session, Agency, agency_id)
 
 
 def query_agencies(*, active_only=False, kind=None, duty=None, search=None):
@@ -50,7 +51,7 @@ def count_users_by_agency():
 
 def get_user(user_id):
     """One user or None."""
-    return db.session.get(User, user_id)
+    return get_by_id(db.session, User, user_id)
 
 
 def get_user_by_email(email):
@@ -88,8 +89,8 @@ def query_audit_events(*, action=None, object_type=None, object_id=None, actor_i
         query = query.where(AuditEvent.action.startswith(action))
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)
-    if object_id:
-        query = query.where(AuditEvent.object_id == object_id)
+    if object_id:  # an id too large for the column matches nothing (and must not reach the database)
+        query = query.where(AuditEvent.object_id == object_id if abs(object_id) <= MAX_ID else false())
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
     return query

@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from audit_app.agencies.models.users import User
 from audit_app.core.audit import set_actor
+from audit_app.core.db import get_by_id
 from audit_app.extensions import db, login_manager
 
 #: Endpoints a user who must change their password may still reach.
@@ -19,7 +20,7 @@ def load_user(session_id):
     user_id, _, version = str(session_id).partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = get_by_id(db.session, User, user_id)
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

@@ -25,11 +25,11 @@ api = AssureApi(
 
 def register_api(app):
     """Register the API blueprints, token authentication and the bearer security scheme."""
-    from audit_app.api import agencies, auth, system, users
+    from audit_app.api import agencies, auth, cycles, system, templates, users
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (system, auth, agencies, users):
+    for module in (system, auth, agencies, users, templates, cycles):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     csrf.exempt("api-docs")

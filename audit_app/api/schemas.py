@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from webargs.flaskparser import FlaskParser
 
 from audit_app.agencies.models.agencies import AgencyKind, StatutoryDuty
+from audit_app.core.db import MAX_ID
 from audit_app.core.errors import DomainError, ValidationError
 from audit_app.core.permissions import Role
 
@@ -15,8 +16,8 @@ class ApiParser(FlaskParser):
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         details = {}
         for location, messages in error.messages.items():
-            if isinstance(messages, dict):
-                details.update(messages)
+            if isinstance(messages, dict):  # keys are str so that the JSON body can be sorted (unnamed fields: "")
+                details.update({str(field or ""): problem for field, problem in messages.items()})
             else:
                 details[location] = messages
         raise ValidationError("Some values are missing or not valid: see details.", details=details)
@@ -34,7 +35,7 @@ class ApiBlueprint(Blueprint):
 class PageArgsSchema(Schema):
     """``?page=&per_page=`` (per_page at most 500)."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -129,12 +130,12 @@ class UserCreateSchema(Schema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
-    agency_id = fields.Integer(load_default=None, allow_none=True)
+    agency_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1024))
     invite = fields.Boolean(load_default=False)
 
 
 class UserListArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf([r.value for r in Role]))
-    agency_id = fields.Integer()
+    agency_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     active = fields.Boolean()

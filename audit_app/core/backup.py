@@ -22,7 +22,7 @@ def create_backup(engine, folder):
     :raises RuntimeError: pg_dump is not installed.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")  # to the microsecond: two backups never collide
     url = engine.url
     if url.get_backend_name() == "sqlite":
         target = folder / f"assure-{stamp}.db"

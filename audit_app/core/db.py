@@ -40,3 +40,31 @@ def configure_engine(engine: Engine, busy_timeout_seconds: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql(_sqlite_begin_mode())
+
+
+#: Primary keys are 32-bit integers on PostgreSQL: a larger id cannot exist, so it is simply not found.
+MAX_ID = 2**31 - 1
+
+
+def get_by_id(session, model, object_id, **kwargs):
+    """``session.get`` that answers None for ids no row can have (out of range or not a whole number), instead of
+    letting the database raise an error (PostgreSQL refuses integers beyond 32 bits)."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < object_id <= MAX_ID:
+        return None
+    return session.get(model, object_id, **kwargs)
+
+
+def bounded_int_converter():
+    """A URL ``int`` converter that does not match ids beyond ``MAX_ID`` (so they are a plain 404)."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntegerConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    return BoundedIntegerConverter

@@ -36,3 +36,16 @@ def set_security_headers(response, *, hsts=False, is_static=False):
     if not is_static:
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def has_nul_character(request):
+    """Whether the query string, form fields or JSON body contain a NUL character, which no text field may hold
+    (PostgreSQL refuses it). Uploaded files are binary and not checked here."""
+    if "\x00" in request.query_string.decode("latin-1") or "%00" in request.query_string.decode("latin-1"):
+        return True
+    if any("\x00" in value for value in request.form.values()):
+        return True
+    if request.is_json:
+        body = request.get_data(cache=True, as_text=True)
+        return "\x00" in body or "\\u0000" in body
+    return False

@@ -11,6 +11,7 @@ from audit_app.core.models.base import utcnow
 from audit_app.cycles.models.assignments import DECLINED, Answer, Assignment, AssignmentStatus, SectionResponse
 from audit_app.cycles.models.cycles import Case, Cycle, CycleStatus
 from audit_app.cycles.references import reference_problem
+from audit_app.core.db import get_by_id
 from audit_app.extensions import db
 from audit_app.tools.conditions import applies_to, visible_questions
 from audit_app.tools.models.templates import TemplateKind, VersionStatus
@@ -40,7 +41,7 @@ def select_agencies(*, agency_ids=(), group=None):
         for agency in db.session.scalars(select(Agency).where(groups[group], Agency.is_active.is_(True))):
             agencies[agency.id] = agency
     for agency_id in agency_ids or ():
-        agency = db.session.get(Agency, int(agency_id))
+        agency = get_by_id(db.session, Agency, agency_id)
         if agency is None or not agency.is_active:
             raise ValidationError("Unknown agency.", details={"agency_ids": f"Agency {agency_id} is unknown or inactive"})
         agencies[agency.id] = agency
@@ -134,6 +135,8 @@ def add_cases(cycle, references):
         raise InvalidTransition("Cases cannot be added to a closed cycle.")
     existing = {c.reference.upper() for c in cycle.cases}
     references = check_references(references)
+    if not references:
+        raise ValidationError("No case references.", details={"cases": "Enter at least one case reference"})
     duplicates = [r for r in references if r.upper() in existing]
     if duplicates:
         raise ValidationError("Duplicate case.", details={"cases": f"Already in the sample: {', '.join(duplicates)}"})
@@ -179,6 +182,13 @@ def close_cycle(cycle):
 def reopen_cycle(cycle):
     """Reopen a closed cycle (late returns). :raises InvalidTransition: not closed."""
     cycle.reopen()
+    db.session.flush()
+    return cycle
+
+
+def mark_reported(cycle):
+    """Record that a closed cycle has been reported to the partnership. :raises InvalidTransition: not closed."""
+    cycle.mark_reported()
     db.session.flush()
     return cycle
 

@@ -9,23 +9,35 @@ from audit_app.agencies.models.agencies import Agency
 from audit_app.core.permissions import AGENCY_ROLES, Role
 from audit_app.cycles.models.assignments import COMPLETE, EDITABLE, Answer, Assignment, AssignmentStatus
 from audit_app.cycles.models.cycles import Case, Cycle, CycleStatus
+from audit_app.core.db import get_by_id
 from audit_app.extensions import db
 from audit_app.tools.models.questions import Question
+from audit_app.tools.models.templates import TemplateVersion
 
 
 def get_cycle(cycle_id):
     """One cycle or None."""
-    return db.session.get(Cycle, cycle_id)
+    return get_by_id(db.session, Cycle, cycle_id)
 
 
 def get_assignment(assignment_id):
     """One assignment or None."""
-    return db.session.get(Assignment, assignment_id)
+    return get_by_id(db.session, Assignment, assignment_id)
+
+
+def get_assignment_for_update(assignment_id):
+    """One assignment or None, its row locked until the commit (``FOR UPDATE`` on PostgreSQL; SQLite's writes are
+    already serialised by ``BEGIN IMMEDIATE``), so that the version check and the save cannot interleave."""
+    return get_by_id(db.session, Assignment, assignment_id, with_for_update=True, populate_existing=True)
 
 
 def query_cycles(*, status=None):
-    """Cycles, newest due date first. :return: a select of ``Cycle``."""
-    query = select(Cycle).order_by(Cycle.due_on.desc(), Cycle.id.desc())
+    """Cycles (with their tool), newest due date first. :return: a select of ``Cycle``."""
+    query = (
+        select(Cycle)
+        .options(selectinload(Cycle.template_version).selectinload(TemplateVersion.template))
+        .order_by(Cycle.due_on.desc(), Cycle.id.desc())
+    )
     return query.where(Cycle.status == status) if status else query
 
 
@@ -62,6 +74,20 @@ def status_matrix(cycle):
     return list(cycle.agencies), list(cycle.cases), cells
 
 
+def query_assignments(cycle_id, *, agency_id=None):
+    """A cycle's assignments in agency then case order, with agency and case loaded; only one agency's when
+    ``agency_id`` is given. :return: a select of ``Assignment``."""
+    query = (
+        select(Assignment)
+        .join(Agency, Agency.id == Assignment.agency_id)
+        .outerjoin(Case, Case.id == Assignment.case_id)
+        .where(Assignment.cycle_id == cycle_id)
+        .options(selectinload(Assignment.agency), selectinload(Assignment.case))
+        .order_by(func.lower(Agency.name), Agency.id, Case.position, Assignment.id)
+    )
+    return query.where(Assignment.agency_id == agency_id) if agency_id is not None else query
+
+
 def participation(cycle_id):
     """Per agency: audited (submitted or accepted), not known, out of scope, outstanding, total; in one query.
 
@@ -91,6 +117,27 @@ def participation(cycle_id):
          "out_of_scope": int(r.out_of_scope or 0), "outstanding": int(r.outstanding or 0), "total": int(r.total)}
         for r in rows
     ]  # fmt: skip
+
+
+def count_progress(cycle_ids):
+    """Returns finished (submitted, accepted, not known or out of scope) and in all, per cycle, in one query.
+
+    :param cycle_ids: the cycles of interest.
+    :return: cycle id -> ``(finished, total)`` (cycles without assignments are absent).
+    """
+    if not cycle_ids:
+        return {}
+    outstanding = [s.value for s in EDITABLE]
+    rows = db.session.execute(
+        select(
+            Assignment.cycle_id,
+            func.sum(case((Assignment.status.in_(outstanding), 0), else_=1)),
+            func.count(Assignment.id),
+        )
+        .where(Assignment.cycle_id.in_(list(cycle_ids)))
+        .group_by(Assignment.cycle_id)
+    )
+    return {cycle_id: (int(finished or 0), int(total)) for cycle_id, finished, total in rows}
 
 
 def count_by_status(cycle_id):

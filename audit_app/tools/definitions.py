@@ -5,6 +5,7 @@ the Excel workbook, copying a version, comparing two versions and the API.
 a sheet/row/column), ``version_to_definition`` reads a stored version back, and ``diff_definitions`` compares two.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -203,6 +204,8 @@ def _validate_scales(d, add):
             seen[code] = scale
         if not scale["name"]:
             add(Problem(path, "name", "Enter the scale's name"))
+        elif len(scale["name"]) > 200:
+            add(Problem(path, "name", "Scale name must be 200 characters or fewer"))
         if len(scale["levels"]) < 2:
             add(Problem(path, "levels", "A scale needs at least two levels"))
         values = set()
@@ -215,8 +218,11 @@ def _validate_scales(d, add):
             values.add(level["value"])
             if not level["label"]:
                 add(Problem(lpath, "label", "Enter the level's label"))
+            elif len(level["label"]) > 120:
+                add(Problem(lpath, "label", "Level label must be 120 characters or fewer"))
             score = level["score"]
-            if score is not None and not isinstance(score, int | float):
+            if score is not None and (not isinstance(score, int | float) or isinstance(score, bool)
+                                      or not math.isfinite(score)):  # fmt: skip
                 add(Problem(lpath, "score", "Score must be a number"))
             if level["is_scored"] and score is None:
                 add(Problem(lpath, "score", "A scored level needs a score (or mark it not scored)"))
@@ -240,6 +246,8 @@ def _validate_sections(d, scales, add, theme_codes, kinds):
         section_codes.add(code)
         if not section["title"]:
             add(Problem(path, "title", "Enter the section's title"))
+        elif len(section["title"]) > 200:
+            add(Problem(path, "title", "Section title must be 200 characters or fewer"))
         if section["grade_scale"] and section["grade_scale"] not in scales:
             add(Problem(path, "grade_scale", f"Unknown scale '{section['grade_scale']}'"))
         for j, question in enumerate(section["questions"]):
@@ -316,7 +324,7 @@ def _validate_condition(q, path, scales, earlier, add):
         add(Problem(path, "show_if", f"Condition must be one of {', '.join(CONDITION_OPS)}"))
         return
     allowed = _condition_values(earlier[target_code], scales)
-    wanted = cond["value"] if op == "one_of" else ([cond["value"]] if op == "equals" else [])
+    wanted = cond["value"] if op == "one_of" else ([cond["value"]] if op == "equals" and cond["value"] else [])
     if op != "answered" and not wanted:
         add(Problem(path, "show_if", "Say which answer shows this question"))
     for value in wanted:
@@ -365,7 +373,7 @@ def diff_definitions(old, new):
     :return: dict with ``template`` (field -> (old, new)), ``sections_added``, ``sections_removed``,
         ``sections_changed`` (code -> field -> (old, new)), ``questions_added``, ``questions_removed``,
         ``questions_changed`` (code -> field -> (old, new), including ``section`` when a question moved),
-        ``scales_changed`` (codes).
+        ``scales_changed`` (codes of scales added, changed or removed).
     """
     result = {"template": {k: (old[k], new[k]) for k in TEMPLATE_FIELDS if old[k] != new[k]}}
     old_s = {s["code"]: s for s in old["sections"]}
@@ -393,7 +401,10 @@ def diff_definitions(old, new):
             changed[code] = fields
     result["questions_changed"] = changed
     old_sc = {s["code"]: s for s in old["scales"]}
-    result["scales_changed"] = [s["code"] for s in new["scales"] if old_sc.get(s["code"]) != s]
+    new_codes = {s["code"] for s in new["scales"]}
+    result["scales_changed"] = [s["code"] for s in new["scales"] if old_sc.get(s["code"]) != s] + [
+        code for code in old_sc if code not in new_codes  # removed scales are a change too
+    ]
     return result
 
 

@@ -1,6 +1,7 @@
 """Creating, copying and publishing template versions, and the builder's edits. Operations flush, never commit."""
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from audit_app.agencies.models.agencies import AgencyKind
 from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
@@ -187,6 +188,9 @@ def replace_draft_content(version, definition, *, expected_lock_version=None):
     version.name, version.description = definition["name"], definition["description"]
     version.guidance, version.has_sign_off, version.themes = definition["guidance"], definition["sign_off"], definition["themes"]
     version.template.name = definition["name"]
+    # The content lives in other tables: mark the version row changed so that its lock version moves on every
+    # save (otherwise a second editor's stale save of, say, a question text would not be detected).
+    flag_modified(version, "name")
     db.session.expire(version, ["sections", "scales", "questions"])
     _fill(version, definition)
     db.session.flush()

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from audit_app.core.db import get_by_id
 from audit_app.extensions import db
 from audit_app.tools.models.questions import Question, Section
 from audit_app.tools.models.scales import Scale
@@ -16,12 +17,12 @@ def query_templates():
 
 def get_template(template_id):
     """One template or None."""
-    return db.session.get(Template, template_id)
+    return get_by_id(db.session, Template, template_id)
 
 
 def get_version(template_id, version_id):
     """One version of a template, or None (also None when the version belongs to another template)."""
-    version = db.session.get(TemplateVersion, version_id)
+    version = get_by_id(db.session, TemplateVersion, version_id)
     return version if version is not None and version.template_id == template_id else None
 
 

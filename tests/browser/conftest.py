@@ -6,6 +6,7 @@ errors and uncaught page errors, and every document loaded must have been checke
 """
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -30,6 +31,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HOST = "127.0.0.1"
+#: Statuses the app answers a form submission with when it shows the form again with errors.
+FORM_ERROR_STATUSES = frozenset({400, 401, 409, 422, 429})
+DOCUMENT_STATUS = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})\b")
 
 PARTNERSHIP = "Northshire Safeguarding Children Partnership"
 ADMIN_EMAIL = "brenda.admin@northshire.test"
@@ -132,10 +136,32 @@ class PageWatch:
     page_errors: list = field(default_factory=list)
     unchecked: list = field(default_factory=list)
     missed: list = field(default_factory=list)
+    #: (url, status) of every document the page loaded.
+    documents: set = field(default_factory=set)
+    #: check_page() has already failed the test with the problems found.
+    reported: bool = False
+
+    def refuse(self, url):
+        if url not in self.off_host:
+            self.off_host.append(url)
+
+    def _is_form_error_status(self, text, url):
+        """Chromium logs a console error for a page answered with an error status, e.g. a form shown again with
+        its errors as 400, or a wrong password as 401. Those statuses are the app's design, so they are not
+        console errors; any other failed resource or error status (403, 404, 5xx) is."""
+        match = DOCUMENT_STATUS.match(text)
+        if not match:
+            return False
+        status = int(match.group(1))
+        return status in FORM_ERROR_STATUSES and (url, status) in self.documents
 
     def problems(self):
         problems = [f"request off {HOST}: {url}" for url in self.off_host]
-        problems += [f"console error: {text} (at {where})" for text, where in self.console_errors]
+        problems += [
+            f"console error: {text} (at {url}:{line})"
+            for text, url, line in self.console_errors
+            if not self._is_form_error_status(text, url)
+        ]
         problems += [f"page error: {error}" for error in self.page_errors]
         problems += [f"page never checked with axe: {url}" for url in self.missed]
         return problems
@@ -146,7 +172,7 @@ def _route(watch, origin):
         url = route.request.url
         parts = urlsplit(url)
         if parts.hostname != HOST:
-            watch.off_host.append(url)
+            watch.refuse(url)
             route.abort("blockedbyclient")
         elif parts.path == AXE_URL_PATH and f"{parts.scheme}://{parts.netloc}" == origin:
             route.fulfill(path=AXE_SCRIPT, content_type="text/javascript")
@@ -160,8 +186,7 @@ def _on_request(watch):
     def handle(request):
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != HOST:
-            if request.url not in watch.off_host:
-                watch.off_host.append(request.url)
+            watch.refuse(request.url)
 
     return handle
 
@@ -170,7 +195,15 @@ def _on_console(watch):
     def handle(message):
         if message.type == "error":
             location = message.location
-            watch.console_errors.append((message.text, f"{location.get('url')}:{location.get('lineNumber')}"))
+            watch.console_errors.append((message.text, location.get("url"), location.get("lineNumber")))
+
+    return handle
+
+
+def _on_response(watch, page):
+    def handle(response):
+        if response.request.resource_type == "document" and response.frame == page.main_frame:
+            watch.documents.add((response.url, response.status))
 
     return handle
 
@@ -193,6 +226,7 @@ def page(browser, live_server):
     context.on("request", _on_request(watch))
     page = context.new_page()
     page.on("console", _on_console(watch))
+    page.on("response", _on_response(watch, page))
     page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
     page.on("load", _on_load(watch, page))
     page.watch = watch
@@ -200,7 +234,9 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
-    assert not watch.problems(), "\n".join(watch.problems())
+    watch.missed.extend(watch.unchecked)  # the last page shown must have been checked too
+    if not watch.reported:  # problems already reported by check_page() are not reported twice
+        assert not watch.problems(), "\n".join(watch.problems())
 
 
 def _check(page):
@@ -208,6 +244,7 @@ def _check(page):
     assert_no_axe_violations(page)
     page.watch.unchecked.clear()
     problems = page.watch.problems()
+    page.watch.reported = bool(problems)
     assert not problems, "\n".join(problems)
 
 
@@ -245,7 +282,7 @@ def signed_in_admin(page, check_page, admin):
     page.goto("/sign-in")
     check_page()
     page.get_by_label("Email address").fill(admin.email)
-    page.get_by_label("Password").fill(admin.password)
+    page.get_by_label("Password", exact=True).fill(admin.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("/")
     check_page()

@@ -13,7 +13,7 @@ def test_sign_in_page_is_accessible(page, check_page):
     expect(page).to_have_title("Sign in – Assure")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Assure")
     expect(page.get_by_label("Email address")).to_have_attribute("autocomplete", "username")
-    expect(page.get_by_label("Password")).to_have_attribute("autocomplete", "current-password")
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("autocomplete", "current-password")
     check_page()
 
 
@@ -22,7 +22,7 @@ def test_wrong_password_shows_the_error_summary(page, check_page, admin):
     page.goto("/sign-in")
     check_page()
     page.get_by_label("Email address").fill(admin.email)
-    page.get_by_label("Password").fill("not the right password at all")
+    page.get_by_label("Password", exact=True).fill("not the right password at all")
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/sign-in")) as posted:
         page.get_by_role("button", name="Sign in").click()
     assert posted.value.status == 401
@@ -36,7 +36,7 @@ def test_wrong_password_shows_the_error_summary(page, check_page, admin):
     expect(error_link).to_have_attribute("href", "#email")
     expect(page.locator("#email-error")).to_contain_text("Enter a correct email address and password")
     expect(page.get_by_label("Email address")).to_have_value(admin.email)
-    expect(page.get_by_label("Password")).to_have_value("")  # a password is never sent back
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")  # a password is never sent back
     check_page()
 
     error_link.click()

@@ -198,4 +198,3 @@ def test_non_auditable_models_write_no_events(db, app_ctx):
     _explicit_event(db)  # an AuditEvent itself is not audited (no event about the event)
     after = db.session.scalar(select(func.count(AuditEvent.id)))
     assert after == before + 1
-

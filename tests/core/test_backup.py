@@ -87,9 +87,9 @@ def test_backup_restores_to_the_same_data(app, committed_rows, tmp_path):
             assert restored.execute(count).fetchone() == live.execute(count).fetchone(), table
         for table in ("login_attempts", "notifications", "alembic_version"):
             assert _rows(restored, table) == _rows(live, table), table
-        assert restored.execute("SELECT count(*) FROM login_attempts WHERE email LIKE ?", (f"{MARK}-%",)).fetchone() == (
-            7,
-        )
+        assert restored.execute(
+            "SELECT count(*) FROM login_attempts WHERE email LIKE ?", (f"{MARK}-%",)
+        ).fetchone() == (7,)
 
 
 def _check_pg_dump(path):
@@ -102,8 +102,12 @@ def _check_pg_dump(path):
         assert re.search(rf"TABLE DATA \S+ {table} ", listing), table
 
 
-def test_two_backups_do_not_overwrite_each_other_within_the_folder(app, tmp_path):
-    folder = tmp_path / "b"
-    first = _run_backup(app, folder)
-    assert first.name.startswith("assure-")
-    assert first.stat().st_size > 0
+def test_without_a_folder_the_configured_backup_folder_is_used(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_FOLDER", str(tmp_path / "configured"))
+
+    result = app.test_cli_runner().invoke(args=["backup", "create"])
+
+    assert result.exit_code == 0, result.output
+    [written] = (tmp_path / "configured").iterdir()
+    assert written.name.startswith("assure-")
+    assert written.stat().st_size > 0

@@ -4,15 +4,13 @@ the scheduler runs only as its own process, never inside create_app."""
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from audit_app import create_app
 from audit_app.agencies.models.users import LoginAttempt
+from audit_app.config import TestingConfig
 from audit_app.core.jobs import JOB_DEFAULTS, JOBS
 from audit_app.core.mail import queue_email
 from audit_app.core.models.notifications import Notification, NotificationStatus
 from tests.conftest import _config_dict
-from audit_app.config import TestingConfig
 
 
 def test_tick_runs_every_registered_job_once_and_prints_each_id(app, db, mailbox):

@@ -115,7 +115,9 @@ def test_a_refused_connection_is_retried_with_backoff(db, app_ctx, closed_port):
     assert _row(db, notification_id).attempts == 1
 
 
-def test_after_the_last_attempt_the_message_has_failed(app, db, app_ctx, closed_port, mailbox, smtp_server, monkeypatch):
+def test_after_the_last_attempt_the_message_has_failed(
+    app, db, app_ctx, closed_port, mailbox, smtp_server, monkeypatch
+):
     notification_id = _queue(db)
     max_attempts = app.config["MAIL_MAX_ATTEMPTS"]
     now, waits = utcnow(), []

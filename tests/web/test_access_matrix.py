@@ -8,6 +8,7 @@ from flask import url_for
 
 from audit_app.agencies.operations import issue_api_token
 from audit_app.core.permissions import Role
+from audit_app.tools.operations import create_template
 from tests.factories import AgencyFactory, UserFactory
 
 ROLES = ("anonymous", *(r.value for r in Role))
@@ -26,6 +27,7 @@ SIGNED_IN = row(L, A, A, A, A, A)
 ADMIN_ONLY = row(L, A, F, F, F, F)
 API_SIGNED_IN = row(U, A, A, A, A, A)
 API_ADMIN_ONLY = row(U, A, F, F, F, F)
+TEMPLATES_VIEW = row(L, A, A, A, A, F)
 
 #: (endpoint, method) -> role -> expected outcome.
 MATRIX = {
@@ -71,6 +73,76 @@ MATRIX = {
     ("api_users.Users", "GET"): API_ADMIN_ONLY,
     ("api_users.Users", "POST"): API_ADMIN_ONLY,
     ("api_users.user_item", "GET"): API_ADMIN_ONLY,
+    ("api_templates.Templates", "GET"): row(U, A, A, A, A, F),
+    ("api_templates.TemplateImport", "POST"): API_ADMIN_ONLY,
+    # The sample ids name no version: roles allowed to look get 404, the others 403 before any lookup.
+    ("api_templates.VersionItem", "GET"): row(U, N, N, N, N, F),
+    ("api_templates.VersionExport", "GET"): row(U, N, N, N, N, F),
+    ("api_templates.VersionPublish", "POST"): row(U, N, F, F, F, F),
+    # Cycles and returns: sample ids name nothing (404 for roles allowed to look); bodies are {} (422 -> A).
+    ("api_cycles.Cycles", "GET"): row(U, A, F, F, A, F),
+    ("api_cycles.Cycles", "POST"): API_ADMIN_ONLY,
+    ("api_cycles.cycle_item", "GET"): row(U, N, F, F, N, F),
+    ("api_cycles.cycle_open", "POST"): row(U, N, F, F, F, F),
+    ("api_cycles.cycle_close", "POST"): row(U, N, F, F, F, F),
+    ("api_cycles.cycle_assignments", "GET"): row(U, N, N, N, N, F),
+    ("api_cycles.cycle_participation", "GET"): row(U, N, F, F, N, F),
+    ("api_cycles.assignment_item", "GET"): row(U, N, N, N, N, F),
+    ("api_cycles.assignment_answers", "PUT"): row(U, F, A, A, F, F),
+    ("api_cycles.assignment_submit", "POST"): row(U, F, N, N, F, F),
+    ("api_cycles.assignment_decline", "POST"): row(U, F, A, A, F, F),
+    ("api_cycles.assignment_return", "POST"): row(U, A, F, F, A, F),
+    ("api_cycles.assignment_accept", "POST"): row(U, N, F, F, N, F),
+    # The template builder: sample ids name a real draft (see _builder_draft); posts carry only the CSRF token.
+    ("tools.template_list", "GET"): TEMPLATES_VIEW,
+    ("tools.template_create", "GET"): ADMIN_ONLY,
+    ("tools.template_create", "POST"): ADMIN_ONLY,
+    ("tools.template_import", "GET"): ADMIN_ONLY,
+    ("tools.template_import", "POST"): ADMIN_ONLY,
+    ("tools.version_compare", "GET"): TEMPLATES_VIEW,
+    ("tools.version_start", "POST"): ADMIN_ONLY,
+    ("tools.version_detail", "GET"): TEMPLATES_VIEW,
+    ("tools.version_edit", "GET"): ADMIN_ONLY,
+    ("tools.version_edit", "POST"): ADMIN_ONLY,
+    ("tools.version_preview", "GET"): TEMPLATES_VIEW,
+    ("tools.version_export", "GET"): TEMPLATES_VIEW,
+    ("tools.version_publish", "GET"): ADMIN_ONLY,
+    ("tools.version_publish", "POST"): ADMIN_ONLY,
+    ("tools.version_delete", "GET"): ADMIN_ONLY,
+    ("tools.version_delete", "POST"): ADMIN_ONLY,
+    ("tools.version_retire", "POST"): ADMIN_ONLY,
+    ("tools.section_create", "GET"): ADMIN_ONLY,
+    ("tools.section_create", "POST"): ADMIN_ONLY,
+    ("tools.section_edit", "GET"): ADMIN_ONLY,
+    ("tools.section_edit", "POST"): ADMIN_ONLY,
+    ("tools.section_delete", "GET"): ADMIN_ONLY,
+    ("tools.section_delete", "POST"): ADMIN_ONLY,
+    ("tools.section_move", "POST"): ADMIN_ONLY,
+    ("tools.question_create", "GET"): ADMIN_ONLY,
+    ("tools.question_create", "POST"): ADMIN_ONLY,
+    ("tools.question_edit", "GET"): ADMIN_ONLY,
+    ("tools.question_edit", "POST"): ADMIN_ONLY,
+    ("tools.question_delete", "GET"): ADMIN_ONLY,
+    ("tools.question_delete", "POST"): ADMIN_ONLY,
+    ("tools.question_move", "POST"): ADMIN_ONLY,
+    ("tools.scale_add", "GET"): ADMIN_ONLY,
+    ("tools.scale_add", "POST"): ADMIN_ONLY,
+    ("tools.scale_create", "GET"): ADMIN_ONLY,
+    ("tools.scale_create", "POST"): ADMIN_ONLY,
+    ("tools.scale_edit", "GET"): ADMIN_ONLY,
+    ("tools.scale_edit", "POST"): ADMIN_ONLY,
+    # Cycle administration (sample: a real draft self-assessment; posts carry only the CSRF token).
+    ("cycles.cycle_list", "GET"): row(L, A, F, F, A, F),
+    ("cycles.cycle_overview", "GET"): row(L, A, F, F, A, F),
+    ("cycles.cycle_create", "GET"): ADMIN_ONLY,
+    ("cycles.cycle_create", "POST"): ADMIN_ONLY,
+    ("cycles.cycle_create_next", "GET"): ADMIN_ONLY,
+    ("cycles.cycle_create_next", "POST"): ADMIN_ONLY,
+    ("cycles.cycle_open", "POST"): ADMIN_ONLY,
+    ("cycles.cycle_close", "POST"): ADMIN_ONLY,
+    ("cycles.cycle_reopen", "POST"): ADMIN_ONLY,
+    ("cycles.cycle_mark_reported", "POST"): ADMIN_ONLY,
+    ("cycles.case_add", "POST"): ADMIN_ONLY,
 }
 
 
@@ -87,8 +159,32 @@ def test_every_route_is_declared(app):
     assert declared - actual == set(), "declared routes that no longer exist"
 
 
-def _sample_args(rule, agency, user):
-    values = {"agency_id": agency.id, "user_id": user.id, "token": "not-a-real-token", "filename": "dist/app.css"}
+def _builder_draft():
+    """A draft template with a scale, a section and a question, for the builder's routes."""
+    return create_template({
+        "code": "MATRIX_TOOL", "name": "Matrix tool", "kind": "case_audit",
+        "scales": [{"code": "GRADE", "name": "Grade", "levels": [
+            {"value": "good", "label": "Good", "score": 2}, {"value": "poor", "label": "Poor", "score": 1}]}],
+        "sections": [{"code": "S1", "title": "Section", "questions": [
+            {"code": "Q1", "text": "Question?", "type": "scale", "scale": "GRADE"}]}],
+    })  # fmt: skip
+
+
+def _sample_cycle(agency):
+    """A draft self-assessment cycle of ``agency``, for the cycle administration routes."""
+    from tests.cycles.builders import build_cycle
+
+    return build_cycle(agencies=[agency], template="MINI_SELF")
+
+
+def _sample_args(rule, agency, user, draft=None, cycle=None):
+    values = {"agency_id": agency.id, "user_id": user.id, "token": "not-a-real-token", "filename": "dist/app.css",
+              "template_id": 0, "version_id": 0, "cycle_id": 0, "assignment_id": 0}  # fmt: skip
+    if draft is not None and rule.endpoint.startswith("tools."):
+        values.update(template_id=draft.template_id, version_id=draft.id, section_code="S1", question_code="Q1",
+                      scale_code="GRADE")  # fmt: skip
+    if cycle is not None and rule.endpoint.startswith("cycles."):
+        values["cycle_id"] = cycle.id
     return {arg: values[arg] for arg in rule.arguments if arg not in (rule.defaults or {})}
 
 
@@ -103,11 +199,12 @@ def _outcome(response, is_api):
 @pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
 def test_access(app, db, login_as, endpoint, method, role):
     rule = next(r for r, m in _routes(app) if r.endpoint == endpoint and m == method)
-    agency, other = AgencyFactory(), UserFactory(role=Role.BOARD_VIEWER)
+    agency, other, draft = AgencyFactory(), UserFactory(role=Role.BOARD_VIEWER), _builder_draft()
+    cycle = _sample_cycle(agency)
     is_api = rule.rule.startswith("/api/")
     client = login_as(role) if role != "anonymous" and not is_api else None
     with app.test_request_context():
-        url = url_for(endpoint, **_sample_args(rule, agency, other))
+        url = url_for(endpoint, **_sample_args(rule, agency, other, draft, cycle))
     if is_api:
         headers = {}
         if role != "anonymous":
@@ -137,13 +234,14 @@ def _anonymous(app):
 def test_anonymous_post_without_csrf_is_refused_on_every_form(app, db):
     """Every state-changing web route refuses a POST without a CSRF token (the API uses tokens instead)."""
     client = app.test_client()
-    agency, user = AgencyFactory(), UserFactory()
+    agency, user, draft = AgencyFactory(), UserFactory(), _builder_draft()
+    cycle = _sample_cycle(agency)
     db.session.commit()
     for rule, method in _routes(app):
         if method != "POST" or rule.rule.startswith("/api/"):
             continue
         with app.test_request_context():
-            url = url_for(rule.endpoint, **_sample_args(rule, agency, user))
+            url = url_for(rule.endpoint, **_sample_args(rule, agency, user, draft, cycle))
         response = client.post(url, data={})
         assert response.status_code == 400, f"POST {url} without CSRF answered {response.status_code}"
         assert "security token" in response.get_data(as_text=True)

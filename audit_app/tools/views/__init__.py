@@ -1,0 +1,1 @@
+"""Views of the template builder, one module per noun."""
