@@ -115,6 +115,9 @@ def register_extensions(app):
     from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
     WTFormsHelpers(app)
+    from audit_app.web.forms import render_widgets_without_context_processors
+
+    render_widgets_without_context_processors(app)
     # The GOV.UK macros are addressed as "govuk_frontend_jinja/..." and "govuk_frontend_wtf/...".
     app.jinja_loader = ChoiceLoader(
         [

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "50"))
+#: In the paced run each client saves once every PACE seconds (an auditor's autosave is far rarer).
+PACE = float(os.environ.get("BENCH_PACE_SECONDS", "2"))
 WORKERS, THREADS = 4, 4
 CASES = ("FSA-26-01", "FSA-26-02", "FSA-26-03")
 
@@ -178,6 +180,7 @@ class Client:
     assignment_id: int
     token: str
     version: int = 1
+    n: int = 0
     acknowledged: int = 0
     last_marker: str | None = None
     latencies: list = field(default_factory=list)
@@ -199,65 +202,77 @@ def page_of_answers(client, n):
     return answers, marker
 
 
-def run_client(client, port, path_for, stop_at, limit=False):
+def run_client(client, port, path_for, stop_at, *, limit=False, every=None):
+    """Save until ``stop_at``: back to back, or one save every ``every`` seconds (latency then counts from the
+    moment the save was due, so a slow server is not hidden by the client waiting for it)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {client.token}"}
-    n = 0
-    while time.monotonic() < stop_at:
-        n += 1
-        answers, marker = page_of_answers(client, n)
-        body = {"client": client.index, "n": n, "answers": answers} if limit else {"version": client.version,
-                                                                                     "answers": answers}  # fmt: skip
-        while True:  # a 409 is retried with the fresh version
-            started = time.perf_counter()
-            try:
-                conn.request("PUT", path_for(client), body=json.dumps(body), headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-            except OSError as exc:
-                client.errors.append(repr(exc))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                break
-            client.latencies.append(time.perf_counter() - started)
-            if response.status == 409 and not limit:
-                client.conflicts += 1
-                client.version = body["version"] = json.loads(data)["error"]["details"]["current_version"]
-                continue
-            if response.status != 200:
-                client.errors.append(f"{response.status} {data[:200]!r}")
-            else:
-                client.version, client.acknowledged, client.last_marker = json.loads(data)["version"], n, marker
-            break
+    due = time.monotonic() + (every * client.index / CLIENTS if every else 0)
+    while due < stop_at and time.monotonic() < stop_at:
+        if every:
+            time.sleep(max(0.0, due - time.monotonic()))
+        client.n += 1
+        answers, marker = page_of_answers(client, client.n)
+        if limit:
+            body = {"client": client.index, "n": client.n, "answers": answers}
+        else:
+            body = {"version": client.version, "answers": answers}
+        started = due if every else time.monotonic()
+        conn = save_once(client, conn, port, path_for(client), body, headers, marker, started)
+        due = due + every if every else time.monotonic()
     conn.close()
 
 
-def run_load(clients, port, path_for, seconds, *, limit=False):
-    """Every client saving as fast as the server answers for ``seconds``. :return: the figures."""
-    warm = time.monotonic() + min(2.0, seconds / 5)
-    threads = [threading.Thread(target=run_client, args=(c, port, path_for, warm, limit)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def save_once(client, conn, port, path, body, headers, marker, started):
+    """One save, retried with the fresh version after a 409. :return: the connection (new after a broken one)."""
+    while True:
+        try:
+            conn.request("PUT", path, body=json.dumps(body), headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        except OSError as exc:
+            client.errors.append(repr(exc))
+            conn.close()
+            return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        if response.status == 409 and "version" in body:
+            client.conflicts += 1
+            client.version = body["version"] = json.loads(data)["error"]["details"]["current_version"]
+            continue
+        if response.status != 200:
+            client.errors.append(f"{response.status} {data[:200]!r}")
+        else:
+            client.latencies.append(time.monotonic() - started)
+            client.version, client.acknowledged, client.last_marker = json.loads(data)["version"], client.n, marker
+        return conn
+
+
+def run_load(clients, port, path_for, seconds, *, limit=False, every=None):
+    """Every client saving for ``seconds`` (after a short warm-up when back to back). :return: the figures."""
+    if not every:
+        _threads(clients, port, path_for, time.monotonic() + min(2.0, seconds / 5), limit, every)
     for c in clients:
         c.latencies.clear()
+        c.conflicts, c.errors = 0, []
     started = time.monotonic()
-    threads = [threading.Thread(target=run_client, args=(c, port, path_for, started + seconds, limit))
-               for c in clients]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
+    _threads(clients, port, path_for, started + seconds, limit, every)
     elapsed = time.monotonic() - started
     latencies = sorted(x for c in clients for x in c.latencies)
     return {
         "saves": len(latencies), "seconds": elapsed, "per_s": len(latencies) / elapsed,
         "p50_ms": _percentile(latencies, 50), "p95_ms": _percentile(latencies, 95),
         "p99_ms": _percentile(latencies, 99), "conflicts": sum(c.conflicts for c in clients),
-        "errors": sum(len(c.errors) for c in clients), "first_error": next((c.errors[0] for c in clients
-                                                                           if c.errors), None),
+        "errors": sum(len(c.errors) for c in clients),
+        "first_error": next((c.errors[0] for c in clients if c.errors), None),
     }  # fmt: skip
+
+
+def _threads(clients, port, path_for, stop_at, limit, every):
+    threads = [threading.Thread(target=run_client, args=(c, port, path_for, stop_at),
+                                kwargs={"limit": limit, "every": every}, daemon=True) for c in clients]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=stop_at - time.monotonic() + 60)
 
 
 def _percentile(values, pct):
@@ -295,6 +310,8 @@ class Run:
     app: object
     assure: dict
     limit: dict
+    paced: dict
+    single: dict
 
 
 def bench_database(label, url, limit_url, tmp):
@@ -305,10 +322,13 @@ def bench_database(label, url, limit_url, tmp):
                     tmp / f"gunicorn-{label}.log")  # fmt: skip
     try:
         server.wait_ready("/api/v1/health")
-        assure = run_load(clients, server.port, lambda c: f"/api/v1/assignments/{c.assignment_id}/answers", SECONDS)
+        path = lambda c: f"/api/v1/assignments/{c.assignment_id}/answers"  # noqa: E731
+        single = run_load(clients[:1], server.port, path, min(SECONDS, 5))
+        assure = run_load(clients, server.port, path, SECONDS)
+        paced = run_load(clients, server.port, path, SECONDS, every=PACE)
     finally:
         server.stop()
-    assure["lost"] = count_lost(app, clients)
+    assure["lost"] = paced["lost"] = count_lost(app, clients)
     _create_limit_table(limit_url)
     server = Server("bench.saves:create_limit_app()", {"LIMIT_DATABASE_URL": limit_url}, tmp / f"limit-{label}.log")
     try:
@@ -317,7 +337,7 @@ def bench_database(label, url, limit_url, tmp):
                          limit=True)  # fmt: skip
     finally:
         server.stop()
-    return Run(label, app, assure, limit)
+    return Run(label, app, assure, limit, paced, single)
 
 
 def bench_postgres(tmp):
@@ -466,15 +486,18 @@ def machine():
 
 
 def table(runs):
-    head = f"{'load':<36}{'saves/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'409s':>7}{'errors':>8}{'lost':>6}"
+    head = (f"{'load (back to back unless paced)':<40}{'saves/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+            f"{'409s':>7}{'errors':>8}{'lost':>6}")  # fmt: skip
     lines = [head, "-" * len(head)]
     for run in runs:
         for name, figures in ((f"Assure PUT answers ({run.label})", run.assure),
-                              (f"limit: one insert ({run.label})", run.limit)):  # fmt: skip
-            lines.append(f"{name:<36}{figures['per_s']:>9.1f}{_ms(figures['p50_ms'])}{_ms(figures['p95_ms'])}"
+                              (f"limit: one insert ({run.label})", run.limit),
+                              (f"Assure, 1 save/{PACE:g} s each ({run.label})", run.paced),
+                              (f"Assure, 1 client alone ({run.label})", run.single)):  # fmt: skip
+            lines.append(f"{name:<40}{figures['per_s']:>9.1f}{_ms(figures['p50_ms'])}{_ms(figures['p95_ms'])}"
                          f"{_ms(figures['p99_ms'])}{figures['conflicts']:>7}{figures['errors']:>8}"
                          f"{figures.get('lost', '-'):>6}")  # fmt: skip
-        lines.append(f"{'':<36}ratio to limit: {run.assure['per_s'] / run.limit['per_s']:.2f}")
+        lines.append(f"{'':<40}ratio to limit: {run.assure['per_s'] / run.limit['per_s']:.2f}")
     return "\n".join(lines)
 
 
@@ -483,6 +506,7 @@ def _ms(value):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that the servers are stopped on the way out
     print(f"Machine: {machine()}", flush=True)
     runs = []
     with tempfile.TemporaryDirectory(prefix="assure-bench-") as tmp:
@@ -497,8 +521,9 @@ def main():
             print("PostgreSQL: skipped (set BENCH_DATABASE_URL to a database this benchmark may use).")
     print(table(runs))
     for run in runs:
-        if run.assure["first_error"] or run.limit["first_error"]:
-            print(f"First error ({run.label}): {run.assure['first_error'] or run.limit['first_error']}")
+        error = run.assure["first_error"] or run.paced["first_error"] or run.limit["first_error"]
+        if error:
+            print(f"First error ({run.label}): {error}")
     print(f"Render of a 150-question return: {_ms(render_ms).strip()} ms ({how})")
     figures = sqlite.assure
     print(json.dumps({
@@ -506,6 +531,8 @@ def main():
         "p95_ms": _round(figures["p95_ms"]), "lost": sum(r.assure["lost"] for r in runs),
         "limit_saves_per_s": round(sqlite.limit["per_s"], 1),
         "ratio_to_limit": round(figures["per_s"] / sqlite.limit["per_s"], 2), "render_150_ms": _round(render_ms),
+        "paced_saves_per_s": round(sqlite.paced["per_s"], 1), "paced_p50_ms": _round(sqlite.paced["p50_ms"]),
+        "paced_p95_ms": _round(sqlite.paced["p95_ms"]),
         **({"pg_saves_per_s": round(runs[1].assure["per_s"], 1), "pg_p95_ms": _round(runs[1].assure["p95_ms"]),
             "pg_ratio_to_limit": round(runs[1].assure["per_s"] / runs[1].limit["per_s"], 2)} if len(runs) > 1 else {}),
     }))  # fmt: skip

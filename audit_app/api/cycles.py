@@ -10,14 +10,13 @@ from sqlalchemy.orm import selectinload
 from audit_app.api.auth import api_user, require_api, requires
 from audit_app.api.pagination import paginated
 from audit_app.api.schemas import ApiBlueprint, PageArgsSchema, page_of
+from audit_app.core.db import get_by_id
 from audit_app.core.errors import NotFound, ValidationError
 from audit_app.core.permissions import can
 from audit_app.cycles import operations, queries
 from audit_app.cycles.models.cycles import Cycle, CycleStatus
-from audit_app.core.db import get_by_id
 from audit_app.extensions import db
 from audit_app.tools.models.templates import TemplateKind, TemplateVersion
-from audit_app.tools.queries import load_version_content
 
 blp = ApiBlueprint("api_cycles", __name__, url_prefix="/api/v1", description="Cycles and returns")
 
@@ -186,6 +185,9 @@ class ParticipationSchema(Schema):
 
 
 CyclePage = page_of(CycleSummarySchema, "CyclePage")
+#: The plain fields of the bodies built before the commit (schemas are costly to build: once, here).
+_CYCLE_FIELDS = CycleSchema(exclude=("counts", "total"))
+_ASSIGNMENT_FIELDS = AssignmentSchema(exclude=("answers", "sections", "missing", "template_version_id", "editable"))
 AssignmentPage = page_of(AssignmentSummarySchema, "AssignmentPage")
 
 
@@ -296,7 +298,7 @@ def _cycle(cycle_id):
 
 def _cycle_body(cycle):
     counts = queries.count_by_status(cycle.id)
-    return {**CycleSchema(exclude=("counts", "total")).dump(cycle), "counts": counts, "total": sum(counts.values())}
+    return {**_CYCLE_FIELDS.dump(cycle), "counts": counts, "total": sum(counts.values())}
 
 
 def _commit(body):
@@ -381,7 +383,7 @@ def _assignment(assignment_id, action, *, for_update=False):
     if assignment is None:
         raise NotFound("No return with that id.")
     require_api(action, assignment)
-    load_version_content(assignment.cycle.template_version_id)
+    queries.load_return_content(assignment)
     return assignment
 
 
@@ -392,8 +394,6 @@ def _assignment_body(assignment):
                          "grade": r.grade}
         for r in assignment.section_responses
     }  # fmt: skip
-    body = AssignmentSchema(exclude=("answers", "sections", "missing", "template_version_id", "editable")).dump(
-        assignment
-    )
-    return {**body, "template_version_id": assignment.cycle.template_version_id, "editable": assignment.is_editable,
-            "answers": answers, "sections": sections, "missing": operations.missing_required(assignment)}  # fmt: skip
+    return {**_ASSIGNMENT_FIELDS.dump(assignment), "template_version_id": assignment.cycle.template_version_id,
+            "editable": assignment.is_editable, "answers": answers, "sections": sections,
+            "missing": operations.missing_required(assignment)}  # fmt: skip

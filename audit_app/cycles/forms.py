@@ -61,6 +61,10 @@ class DayMonthYearField(DateField):
             self.raw_data = None  # the widget shows three boxes: fill them from ``data``, not from what came
         if not any(parts):
             return
+        if len(parts) == 3 and not all(parts):
+            raise ValueError(f"{self.label.text} must include a day, month and year")
+        if len(parts) == 3 and len(parts[2]) != 4:
+            raise ValueError(f"{self.label.text} must have a 4-digit year, like 2026")
         try:
             if len(parts) == 1:  # one box: an ISO date (a plain date input, or a script)
                 self.data = dt.date.fromisoformat(parts[0])
@@ -68,9 +72,6 @@ class DayMonthYearField(DateField):
                 self.data = dt.datetime.strptime(" ".join(parts), "%d %m %Y").date()
         except ValueError as exc:
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from exc
-        if self.data.year < 2000:
-            self.data = None
-            raise ValueError(f"{self.label.text} must have a 4-digit year, like 2026")
 
     def pre_validate(self, form):
         if self.data is None and not self.process_errors and self.required_message:

@@ -236,7 +236,7 @@ def save_answers(assignment, answers, *, user, expected_version=None, sections=N
                  partial=True):  # fmt: skip
     """Save a draft of a return (any subset of answers), checking each value against its question.
 
-    Answers to questions the agency does not see (another agency kind, or a condition that no longer holds)
+    Answers to questions of another agency kind are refused; answers to questions whose condition no longer holds
     are dropped, with a trace in the audit trail.
 
     :param answers: question code -> ``{"value": ..., "comment": ...}`` (or a bare value).
@@ -396,7 +396,7 @@ def submit_return(assignment, *, user, expected_version=None):
             details={"missing": missing, "missing_sign_off": missing_block},
         )
     if assignment.cycle.template_version.has_sign_off:
-        if str(user.role) not in ("agency_lead", "admin"):
+        if str(user.role) != "agency_lead":
             raise InvalidTransition("This return needs senior sign-off: your agency's safeguarding lead submits it.")
         assignment.signed_off_at, assignment.signed_off_by_id = utcnow(), user.id
     assignment.submit(user)
@@ -451,7 +451,7 @@ def return_for_amendment(assignment, *, reason, user):
     if not reason:
         raise ValidationError("A reason is needed.", details={"reason": "Say what the agency needs to amend"})
     if not assignment.cycle.is_open:
-        raise InvalidTransition("Reopen the cycle before returning a return for amendment.")
+        raise InvalidTransition("A return can be sent back for amendment only while its cycle is open.")
     assignment.return_for_amendment(reason)
     record_event(db.session, "assignments.returned", assignment, summary="Returned for amendment", actor=user)
     db.session.flush()

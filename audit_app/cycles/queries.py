@@ -4,14 +4,16 @@ import datetime as dt
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from audit_app.agencies.models.agencies import Agency
+from audit_app.core.db import get_by_id
 from audit_app.core.permissions import AGENCY_ROLES, Role
 from audit_app.cycles.models.assignments import COMPLETE, EDITABLE, Answer, Assignment, AssignmentStatus
 from audit_app.cycles.models.cycles import Case, Cycle, CycleStatus
-from audit_app.core.db import get_by_id
 from audit_app.extensions import db
-from audit_app.tools.models.questions import Question
+from audit_app.tools.models.questions import Question, Section
+from audit_app.tools.models.scales import Scale
 from audit_app.tools.models.templates import TemplateVersion
 
 
@@ -29,6 +31,23 @@ def get_assignment_for_update(assignment_id):
     """One assignment or None, its row locked until the commit (``FOR UPDATE`` on PostgreSQL; SQLite's writes are
     already serialised by ``BEGIN IMMEDIATE``), so that the version check and the save cannot interleave."""
     return get_by_id(db.session, Assignment, assignment_id, with_for_update=True, populate_existing=True)
+
+
+def load_return_content(assignment):
+    """Load the assignment's tool whole (sections, questions, scales and their levels) in four queries, and attach it
+    to the cycle: the identity map holds objects only while something refers to them, so a version loaded and
+    dropped would be loaded again, question by question, by ``save_answers``.
+
+    :return: the ``TemplateVersion``.
+    """
+    version = db.session.scalar(
+        select(TemplateVersion)
+        .where(TemplateVersion.id == assignment.cycle.template_version_id)
+        .options(selectinload(TemplateVersion.scales).selectinload(Scale.levels),
+                 selectinload(TemplateVersion.sections).selectinload(Section.questions))
+    )  # fmt: skip
+    set_committed_value(assignment.cycle, "template_version", version)
+    return version
 
 
 def query_cycles(*, status=None):
@@ -158,8 +177,9 @@ def query_late(cycle, today):
     return (
         select(Assignment)
         .join(Agency, Agency.id == Assignment.agency_id)
+        .outerjoin(Case, Case.id == Assignment.case_id)
         .where(Assignment.cycle_id == cycle.id, Assignment.status.in_([s.value for s in EDITABLE]))
-        .order_by(func.lower(Agency.name), Assignment.case_id)
+        .order_by(func.lower(Agency.name), Case.position)
     )
 
 

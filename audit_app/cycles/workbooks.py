@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -16,8 +17,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from audit_app.core.errors import InvalidTransition, ValidationError
 from audit_app.core.models.base import utcnow
 from audit_app.cycles.operations import SIGN_OFF_FIELDS, save_answers
+from audit_app.cycles.queries import load_return_content
 from audit_app.tools.conditions import applies_to, describe_condition
-from audit_app.tools.queries import load_version_content
 from audit_app.tools.question_types import LONG_TEXT_MAX, QUESTION_TYPES, SHORT_TEXT_MAX, AnswerError
 from audit_app.util.spreadsheets import (
     FORMULA_TRIGGERS,
@@ -58,7 +59,7 @@ def export_return(assignment):
     :param assignment: the ``Assignment``.
     :return: the workbook's bytes.
     """
-    version = load_version_content(assignment.cycle.template_version_id)
+    version = load_return_content(assignment)
     book = Workbook()
     _write_readme(book.active, assignment, version)
     lists = _Lists(book.create_sheet(LISTS))
@@ -68,7 +69,6 @@ def export_return(assignment):
     if version.has_sign_off:
         _write_sign_off(book.create_sheet(SIGN_OFF), assignment)
     _write_meta(book.create_sheet(META), assignment)
-    book.active = 1
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -92,6 +92,8 @@ def _asked_sections(version):
 
 def _put(sheet, row, column, value, *, style=None, editable=False):
     """Write one cell, neutralised; ``editable`` cells are unlocked and tinted so people see where to type."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters cannot be stored in the file
     cell = sheet.cell(row=row, column=column, value=neutralise(value))
     cell.alignment = WRAP
     if style is not None:
@@ -337,7 +339,7 @@ def import_return(assignment, data, *, filename, user):
     config = current_app.config
     check_xlsx(data, max_bytes=config["UPLOAD_MAX_BYTES"], max_unpacked_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
                max_entries=config["UPLOAD_MAX_ZIP_ENTRIES"], filename=filename)  # fmt: skip
-    version = load_version_content(assignment.cycle.template_version_id)
+    version = load_return_content(assignment)
     book = open_workbook(data)
     try:
         upload = _read(book, assignment, version, config["UPLOAD_MAX_ROWS"])

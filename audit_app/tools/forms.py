@@ -42,6 +42,30 @@ NOT_SCORED = "not scored"
 CONDITION_OP_LABELS = {"equals": "is", "one_of": "is one of", "answered": "has been answered"}
 
 
+class _WithoutEmptyHint:
+    """GOV.UK radios and checkboxes from govuk_frontend_wtf always get a hint, empty when the field has no
+    description; an empty hint is noise for screen readers (it is referenced by aria-describedby)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        hint = params.get("hint")
+        if hint is not None and not (hint.get("text") or hint.get("html")):
+            params["hint"] = None
+        return params
+
+
+class RadioInput(_WithoutEmptyHint, GovRadioInput):
+    """GOV.UK radios (no empty hint)."""
+
+
+class CheckboxesInput(_WithoutEmptyHint, GovCheckboxesInput):
+    """GOV.UK checkboxes (no empty hint)."""
+
+
+class CheckboxInput(_WithoutEmptyHint, GovCheckboxInput):
+    """A single GOV.UK checkbox (no empty hint)."""
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -91,7 +115,7 @@ class TemplateCreateForm(FlaskForm):
     )  # fmt: skip
     kind = RadioField(
         "Kind of template",
-        widget=GovRadioInput(),
+        widget=RadioInput(),
         choices=choices(
             [
                 (TemplateKind.CASE_AUDIT.value, "Case audit: answered once per case by each agency"),
@@ -137,8 +161,8 @@ class VersionDetailsForm(LockedForm):
         description="How to complete a return. Shown under the description.",
     )  # fmt: skip
     sign_off = BooleanField("End each return with a sign-off block (completed by, role, senior sign-off, date)",
-                            widget=GovCheckboxInput())  # fmt: skip
-    themes = SelectMultipleField("Themes of the template as a whole (optional)", widget=GovCheckboxesInput())
+                            widget=CheckboxInput())  # fmt: skip
+    themes = SelectMultipleField("Themes of the template as a whole (optional)", widget=CheckboxesInput())
     submit = SubmitField("Save details", widget=GovSubmitInput())
 
     def values(self):
@@ -161,8 +185,8 @@ class SectionForm(LockedForm):
     )  # fmt: skip
     description = TextAreaField("Description (optional)", widget=GovTextArea(), filters=[_strip],
                                 description="Shown at the top of the section.")  # fmt: skip
-    ask_good_practice = BooleanField("Ask for good practice seen", widget=GovCheckboxInput())
-    ask_areas_for_development = BooleanField("Ask for areas for development", widget=GovCheckboxInput())
+    ask_good_practice = BooleanField("Ask for good practice seen", widget=CheckboxInput())
+    ask_areas_for_development = BooleanField("Ask for areas for development", widget=CheckboxInput())
     grade_scale = SelectField(
         "Section grade",
         widget=GovSelect(),
@@ -195,7 +219,7 @@ class QuestionForm(LockedForm):
                          validators=[DataRequired("Enter the question text"), Length(max=2000)])  # fmt: skip
     guidance = TextAreaField("Guidance (optional)", widget=GovTextArea(), filters=[_strip],
                              description="What to look for and what good looks like.")  # fmt: skip
-    type = RadioField("How is it answered?", widget=GovRadioInput(),
+    type = RadioField("How is it answered?", widget=RadioInput(),
                       choices=choices([(code, t.label) for code, t in QUESTION_TYPES.items()]),
                       validators=[InputRequired("Select how the question is answered")])  # fmt: skip
     scale = SelectField(
@@ -213,17 +237,17 @@ class QuestionForm(LockedForm):
     max = StringField("Highest number allowed (optional)", widget=GovTextInput(), filters=[_strip],
                       description="Number questions only.")  # fmt: skip
     required = BooleanField("Auditors must answer this question (unless its condition hides it)",
-                            widget=GovCheckboxInput(), default=True)  # fmt: skip
-    themes = SelectMultipleField("Themes (optional)", widget=GovCheckboxesInput())
+                            widget=CheckboxInput(), default=True)  # fmt: skip
+    themes = SelectMultipleField("Themes (optional)", widget=CheckboxesInput())
     condition_question = SelectField("Show this question only if this earlier question", widget=GovSelect(), default="")
-    condition_op = RadioField("Its answer", widget=GovRadioInput(), validators=[Optional()],
+    condition_op = RadioField("Its answer", widget=RadioInput(), validators=[Optional()],
                               choices=choices(list(CONDITION_OP_LABELS.items())))  # fmt: skip
     condition_value = StringField(
         "Answer value", widget=GovTextInput(), filters=[_strip],
         description="The answer's value, like yes or partly. For 'is one of', separate values with commas.",
     )  # fmt: skip
     agency_kinds = SelectMultipleField(
-        "Only ask these kinds of agency (optional)", widget=GovCheckboxesInput(),
+        "Only ask these kinds of agency (optional)", widget=CheckboxesInput(),
         description="Leave all unticked to ask every agency.",
         choices=choices([(kind.value, label) for kind, label in AGENCY_KIND_LABELS.items()]),
     )  # fmt: skip
@@ -347,7 +371,7 @@ def _number_text(number):
 class ShippedScaleForm(LockedForm):
     """Add one of the scales shipped with Assure to a draft."""
 
-    scale = RadioField("Scale", widget=GovRadioInput(), validators=[InputRequired("Select a scale to add")])
+    scale = RadioField("Scale", widget=RadioInput(), validators=[InputRequired("Select a scale to add")])
     submit = SubmitField("Add scale", widget=GovSubmitInput())
 
 

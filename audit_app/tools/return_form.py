@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.gov_form_base import GovFormBase
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
 from wtforms import DateField, DecimalField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from audit_app.tools.conditions import applies_to
+from audit_app.tools.forms import CheckboxesInput, RadioInput
 from audit_app.tools.question_types import LONG_TEXT_MAX, QUESTION_TYPES, SHORT_TEXT_MAX
 from audit_app.web.forms import choices
 
@@ -53,8 +49,8 @@ class AnswerDateInput(GovDateInput):
 
 #: The GOV.UK widget for each field class the question types make (most specific first).
 WIDGETS = (
-    (RadioField, GovRadioInput),
-    (SelectMultipleField, GovCheckboxesInput),
+    (RadioField, RadioInput),
+    (SelectMultipleField, CheckboxesInput),
     (DateField, AnswerDateInput),
     (TextAreaField, GovTextArea),
     (DecimalField, GovTextInput),
@@ -107,21 +103,22 @@ class ReturnSection:
         return f"section-{self.code}"
 
 
-def visible_questions(version, agency_kind=None):
-    """The questions an agency of ``agency_kind`` is asked, in order.
+def questions_asked(version, agency_kind=None):
+    """The questions an agency of ``agency_kind`` may be asked, in order, whatever its answers.
 
     A question limited to other kinds is left out, and so is any question whose condition depends on a question
-    left out (its answer can never be given, so the condition can never hold).
+    left out (its answer can never be given, so the condition can never hold). Which of these show depends on
+    the answers: ``audit_app.tools.conditions.visible_questions`` on the server, js/conditions.js in the browser.
     """
     kind = getattr(agency_kind, "value", agency_kind) or None
-    shown = {}
+    asked = {}
     for question in version.ordered_questions():
-        if kind is not None and question.agency_kinds and kind not in question.agency_kinds:
+        if not applies_to(question, kind):
             continue
-        if question.show_if and question.show_if.get("question") not in shown:
+        if question.show_if and question.show_if.get("question") not in asked:
             continue
-        shown[question.code] = question
-    return list(shown.values())
+        asked[question.code] = question
+    return list(asked.values())
 
 
 def answer_labels(question):
@@ -188,7 +185,7 @@ def _section_extras(section):
     if section.grade_scale is not None:
         levels = [(level.value, level.label) for level in section.grade_scale.levels]
         fields[f"{section.code}__grade"] = RadioField(
-            f"Overall grade for '{section.title}'", widget=GovRadioInput(), choices=choices(levels),
+            f"Overall grade for '{section.title}'", widget=RadioInput(), choices=choices(levels),
             validators=[Optional()],
         )  # fmt: skip
     return fields
@@ -217,7 +214,7 @@ def make_return_form(version, *, agency_kind=None):
     :param agency_kind: an ``AgencyKind`` or its value; None shows every question.
     :return: a ``FlaskForm`` subclass with ``return_sections`` (layout) and ``has_sign_off``.
     """
-    questions = {q.code: q for q in visible_questions(version, agency_kind)}
+    questions = {q.code: q for q in questions_asked(version, agency_kind)}
     by_code = {q.code: q for q in version.ordered_questions()}
     attrs, sections = {}, []
     for section in version.sections:

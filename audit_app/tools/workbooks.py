@@ -261,8 +261,7 @@ def import_workbook(data, *, filename=None, template=None):
     :raises WorkbookInvalid: every problem found, each with its sheet, row and column; nothing is written.
     """
     config = current_app.config
-    check_xlsx(data, max_bytes=config["UPLOAD_MAX_BYTES"], max_unpacked_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
-               max_entries=config["UPLOAD_MAX_ZIP_ENTRIES"], filename=filename)  # fmt: skip
+    _check_upload(data, filename, config)
     tables, problems = _read_tables(data, config["UPLOAD_MAX_ROWS"])
     if problems:  # without every sheet and heading, row-level checks would only add noise
         raise WorkbookInvalid(_sorted(problems))
@@ -281,6 +280,16 @@ def import_workbook(data, *, filename=None, template=None):
     except ValidationError as exc:
         messages = list(exc.details.values()) or [exc.message]
         raise WorkbookInvalid([reader.template_problem("code", str(m)) for m in messages]) from exc
+
+
+def _check_upload(data, filename, config):
+    try:
+        check_xlsx(data, max_bytes=config["UPLOAD_MAX_BYTES"], max_unpacked_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
+                   max_entries=config["UPLOAD_MAX_ZIP_ENTRIES"], filename=filename)  # fmt: skip
+    except UploadRejected:
+        raise
+    except Exception as exc:  # a damaged archive can fail in zlib or zipfile in ways check_xlsx does not expect
+        raise UploadRejected("The file is damaged or is not an Excel workbook (.xlsx).") from exc
 
 
 def _read_tables(data, max_rows):

@@ -32,3 +32,19 @@ def choices(pairs):
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def render_widgets_without_context_processors(app):
+    """Render govuk-frontend-wtf widgets straight from the Jinja environment.
+
+    The library renders every widget with ``flask.render_template``, which runs all of the app's context processors
+    (navigation, the partnership's name from the database, ...) once per field: on a 150-question return that is
+    hundreds of times per page. Widget templates only use their ``params``, so nothing is lost.
+    """
+    from govuk_frontend_wtf.gov_form_base import GovFormBase
+    from markupsafe import Markup
+
+    def render(self, params):
+        return Markup(app.jinja_env.get_template(self.template).render(params=params))
+
+    GovFormBase.render = render

@@ -1,8 +1,11 @@
 """Paginating a select for a page, with the parameters of the GOV.UK pagination component."""
 
-from flask import request, url_for
+from flask import abort, request, url_for
 
 from audit_app.extensions import db
+
+#: No list is this long; a larger page number is a page that cannot exist (and would overflow the database).
+MAX_PAGE = 100_000
 
 
 def paginate(query, *, per_page=50):
@@ -10,7 +13,10 @@ def paginate(query, *, per_page=50):
 
     :return: a ``Pagination`` with ``govuk_params`` for the pagination component.
     """
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=per_page, max_per_page=per_page)
+    number = request.args.get("page", 1, type=int)
+    if not 1 <= number <= MAX_PAGE:
+        abort(404)
+    page = db.paginate(query, page=number, per_page=per_page, max_per_page=per_page)
     page.govuk_params = _govuk_params(page)
     return page
 

@@ -218,6 +218,19 @@ def test_deactivating_and_reactivating_a_user(db, admin):
     assert admin.post(f"/admin/users/{10**20}/deactivate").status_code == 404
 
 
+def test_a_new_invitation_replaces_the_old_link(db, admin, mailbox, client):
+    user = UserFactory(name="Rowan Rushworth", role=Role.SCRUTINEER, password_hash=None)
+    db.session.commit()
+
+    for _ in range(2):
+        response = admin.post(f"/admin/users/{user.id}/invite")
+        assert response.status_code == 302
+    older, newer = (re.search(r"/set-password/[\w-]+", m["body"]).group(0) for m in mailbox.messages)
+
+    assert f"A new invitation has been sent to {user.email}." in _text(admin.get(response.headers["Location"]))
+    assert client.get(older).status_code == 404 and client.get(newer).status_code == 200
+
+
 def test_an_admin_cannot_deactivate_themselves(db, admin):
     response = admin.post(f"/admin/users/{admin.user.id}/deactivate")
 

@@ -3,6 +3,11 @@
 import datetime as dt
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
+from schemathesis.generation import GenerationMode
 from sqlalchemy import select
 
 from audit_app.agencies.models.agencies import AgencyKind, StatutoryDuty
@@ -432,3 +437,37 @@ def test_the_openapi_document_lists_the_cycle_endpoints(world):
     for action in ("submit", "decline", "return", "accept"):
         assert "post" in paths[f"/api/v1/assignments/{{assignment_id}}/{action}"]
     assert "get" in paths["/api/v1/cycles/{cycle_id}/participation"]
+
+
+# --- Fuzzing --------------------------------------------------------------------------------------------------------
+FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+#: Operations the agency performs (the others are fuzzed as an administrator).
+AS_AGENCY = {("PUT", "answers"), ("POST", "submit"), ("POST", "decline"), ("GET", "assignments")}
+
+
+def _fuzz(operation, mode, headers, ids, calls):
+    @FUZZ
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        if mode == GenerationMode.POSITIVE and case.path_parameters:  # real objects, so bodies reach the operations
+            case.path_parameters = {k: ids.get(k, v) for k, v in case.path_parameters.items()}
+        calls.append(case.call_and_validate(headers=headers, checks=[not_a_server_error]).status_code)
+
+    run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_no_input_gets_a_server_error(app, world, mode):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)
+                  and r.ok().path.startswith(("/api/v1/cycles", "/api/v1/assignments"))]  # fmt: skip
+    assert len(operations) == 13
+    ids = {"cycle_id": world.cycle.id, "assignment_id": world.a1.id}
+    calls = []
+    for operation in operations:
+        if mode == GenerationMode.NEGATIVE and not (operation.body or any(operation.iter_parameters())):
+            continue
+        who = "auditor_a" if (operation.method.upper(), operation.path.rsplit("/", 1)[-1]) in AS_AGENCY else "admin"
+        _fuzz(operation, mode, world.api[who].headers, ids, calls)
+    assert len(calls) >= 3 * len(operations) and 200 in calls

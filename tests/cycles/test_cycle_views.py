@@ -4,6 +4,7 @@ import html
 import re
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from audit_app.agencies.models.agencies import AgencyKind, StatutoryDuty
@@ -163,7 +164,7 @@ def running(db, reviewer):
     return cycle
 
 
-def test_the_overview_shows_the_matrix_participation_and_who_is_late(db, login_as, running, freeze_now):
+def test_the_overview_shows_the_matrix_participation_and_who_is_late(app, db, login_as, running, freeze_now):
     freeze_now("2026-06-02T09:00:00Z")  # before signing in: travelling later would end the session
     admin = login_as(Role.ADMIN)
 
@@ -177,6 +178,10 @@ def test_the_overview_shows_the_matrix_participation_and_who_is_late(db, login_a
     tags = {name: re.findall(r"app-status-tag\">\s*([^<]+?)\s*<", cells) for name, cells in rows}
     assert tags == {"Alder Police": ["Submitted", "Out of scope", "Not started"],
                     "Birch Trust": ["Not started", "Not started", "Not known to agency"]}  # fmt: skip
+    if "returns.return_view" in app.view_functions:  # each cell links to its return
+        with app.test_request_context():
+            links = [url_for("returns.return_view", assignment_id=a.id) for a in running.assignments]
+        assert sorted(re.findall(r'href="([^"]+)"', matrix)) == sorted(links)
     participation = page[page.index('id="participation-table"') :]
     total = re.search(r'scope="row" class="govuk-table__header">Total</th>(.*?)</tr>', participation, re.S).group(1)
     assert re.findall(r">(\d+)<", total) == ["1", "1", "1", "3", "6"]
@@ -327,3 +332,20 @@ def test_a_scrutineer_sees_the_overview_but_changes_nothing(db, login_as):
     assert "Close the cycle" not in page and "Add cases" not in page
     assert client.post(f"/cycles/{cycle.id}/close").status_code == 403
     assert client.get("/cycles/new").status_code == 403
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (["31", "2", "2026"], "Opens on must be a real date, like 27 3 2026"),
+    (["1", "", "2026"], "Opens on must include a day, month and year"),
+    (["1", "4", "26"], "Opens on must have a 4-digit year, like 2026"),
+    (["", "", ""], "Enter the date the cycle opens"),
+    (["2026-04-01x"], "Opens on must be a real date, like 27 3 2026"),
+])  # fmt: skip
+def test_dates_are_checked_as_they_are_typed(db, admin, value, message):
+    version, agency = published_version("MINI_CASE"), AgencyFactory()
+    db.session.commit()
+
+    response = admin.post("/cycles/new", _form(version, opens_on=value, agency_ids=[str(agency.id)]))
+
+    assert response.status_code == 400
+    assert _summary(_text(response)) == [("#opens_on", message)]

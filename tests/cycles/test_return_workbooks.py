@@ -116,6 +116,16 @@ def test_the_workbook_lists_every_question_the_agency_sees_with_allowed_answers_
     assert meta["assignment_id"] == assignment.id and meta["version"] == assignment.version
 
 
+def test_control_characters_that_a_workbook_cannot_hold_are_left_out(fsa):
+    assignment, _, user = fsa
+    save_answers(assignment, {"FSA_INV_06": {"value": "Bell\x07 rang", "comment": "Form\x0cfeed"}}, user=user)
+
+    sheet = Sheet(export_return(assignment))
+
+    row = sheet.rows["FSA_INV_06"]
+    assert (sheet.cell("Answers", f"H{row}"), sheet.cell("Answers", f"I{row}")) == ("Bell rang", "Formfeed")
+
+
 def test_scale_and_choice_cells_have_drop_downs_from_the_hidden_lists(fsa):
     assignment, _, _ = fsa
 

@@ -1,6 +1,7 @@
 """A small template (the worked example of docs/template-workbook.md) and helpers to edit exported workbooks."""
 
 import io
+import zipfile
 
 import openpyxl
 
@@ -65,5 +66,33 @@ def cells(data, sheet):
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return [list(row) for row in workbook[sheet].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def rezip(data, replace=None, add=None):
+    """The zip archive ``data`` with members replaced (``None`` removes one) or added.
+
+    :return: the new archive's bytes.
+    """
+    replace, add = replace or {}, add or {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in replace:
+                if replace[info.filename] is not None:
+                    target.writestr(info.filename, replace[info.filename])
+            else:
+                target.writestr(info.filename, source.read(info.filename))
+        for name, content in add.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def sheet_part(data, title):
+    """The zip member holding the worksheet called ``title``."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    try:
+        return f"xl/worksheets/sheet{workbook.sheetnames.index(title) + 1}.xml"
     finally:
         workbook.close()

@@ -183,8 +183,8 @@ def test_problems_show_on_the_fields_and_in_the_error_summary(draft, admin, db):
 
 def test_form_checks_before_the_definition(draft, admin, db):
     base = _base(draft)
-    response = _post(admin, db, f"{base}/questions/new",
-                     {**QUESTION, "code": "", "text": "", "options": "=", "condition_question": "X"}, draft.id)
+    data = {**QUESTION, "code": "", "text": "", "options": "=", "condition_question": "X"}
+    response = _post(admin, db, f"{base}/questions/new", data, draft.id)
     page = _text(response)
     assert response.status_code == 400
     assert "Enter a code for the question" in page and "Line 1: write each option as value = Label" in page
@@ -440,3 +440,19 @@ def _upload(data):
     import io
 
     return io.BytesIO(data)
+
+
+def test_a_save_racing_another_is_a_conflict_not_an_error(small_version, app, db):
+    from sqlalchemy import update
+
+    from audit_app.tools.forms import LockedForm
+    from audit_app.tools.views.editing import CONFLICT_MESSAGE, save
+
+    lock = small_version.lock_version
+    # Another request saves after this one checked the lock version but before it writes.
+    db.session.execute(update(TemplateVersion).where(TemplateVersion.id == small_version.id)
+                       .values(lock_version=lock + 1))  # fmt: skip
+    with app.test_request_context(method="POST", data={"lock_version": str(lock)}):
+        form = LockedForm(meta={"csrf": False})
+        assert not save(small_version, version_to_definition(small_version), form)
+    assert form.conflict and form.form_errors == [CONFLICT_MESSAGE]

@@ -13,7 +13,7 @@ from audit_app.agencies.models.agencies import AgencyKind
 from audit_app.tools.library import with_library_scales
 from audit_app.tools.operations import create_template
 from audit_app.tools.queries import load_version_content
-from audit_app.tools.return_form import answer_data, describe_condition, make_return_form, visible_questions
+from audit_app.tools.return_form import answer_data, describe_condition, make_return_form, questions_asked
 
 OPTIONS = [{"value": "home", "label": "At home"}, {"value": "school", "label": "At school"}]
 EVERY_TYPE = {
@@ -92,7 +92,7 @@ def test_questions_for_other_agency_kinds_are_left_out(version):
     # S_WHY depends on a question the police are not asked, so it can never show for them
     assert [q.code for q in police.return_sections[1].questions] == ["S_ANY"]
     assert not hasattr(police, "S_ATTEND") and not hasattr(police, "S_WHY") and hasattr(police, "S_ANY")
-    assert [q.code for q in visible_questions(version, AgencyKind.POLICE)][-1] == "S_ANY"
+    assert [q.code for q in questions_asked(version, AgencyKind.POLICE)][-1] == "S_ANY"
     assert police.agency_kind == "police" and school.agency_kind == "school"
 
 

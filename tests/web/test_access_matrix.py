@@ -28,6 +28,9 @@ ADMIN_ONLY = row(L, A, F, F, F, F)
 API_SIGNED_IN = row(U, A, A, A, A, A)
 API_ADMIN_ONLY = row(U, A, F, F, F, F)
 TEMPLATES_VIEW = row(L, A, A, A, A, F)
+#: Another agency's return: reviewers may see it, agency roles must not learn it exists, board viewers never see it.
+OTHER_AGENCY_VIEW = row(L, A, N, N, A, F)
+OTHER_AGENCY_EDIT = row(L, F, N, N, F, F)
 
 #: (endpoint, method) -> role -> expected outcome.
 MATRIX = {
@@ -143,6 +146,22 @@ MATRIX = {
     ("cycles.cycle_reopen", "POST"): ADMIN_ONLY,
     ("cycles.cycle_mark_reported", "POST"): ADMIN_ONLY,
     ("cycles.case_add", "POST"): ADMIN_ONLY,
+    # Returns (sample: a real return of ANOTHER agency in an open case audit, so agency roles must get 404).
+    ("returns.my_returns", "GET"): row(L, F, A, A, F, F),
+    ("returns.return_view", "GET"): OTHER_AGENCY_VIEW,
+    ("returns.return_download", "GET"): OTHER_AGENCY_VIEW,
+    ("returns.return_edit", "GET"): OTHER_AGENCY_EDIT,
+    ("returns.return_edit", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_autosave", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_submit", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_decline", "GET"): OTHER_AGENCY_EDIT,
+    ("returns.return_decline", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_reopen", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_upload", "GET"): OTHER_AGENCY_EDIT,
+    ("returns.return_upload", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_reassign", "GET"): OTHER_AGENCY_EDIT,
+    ("returns.return_reassign", "POST"): OTHER_AGENCY_EDIT,
+    ("returns.return_review", "POST"): row(L, A, N, N, A, F),
 }
 
 
@@ -177,7 +196,15 @@ def _sample_cycle(agency):
     return build_cycle(agencies=[agency], template="MINI_SELF")
 
 
-def _sample_args(rule, agency, user, draft=None, cycle=None):
+def _sample_return():
+    """A return of a separate agency in an open case audit, for the returns routes."""
+    from tests.cycles.builders import build_cycle
+
+    cycle = build_cycle(agencies=[AgencyFactory(name="Sample agency")], cases=1, template="MINI_CASE", status="open")
+    return cycle.assignments[0]
+
+
+def _sample_args(rule, agency, user, draft=None, cycle=None, assignment=None):
     values = {"agency_id": agency.id, "user_id": user.id, "token": "not-a-real-token", "filename": "dist/app.css",
               "template_id": 0, "version_id": 0, "cycle_id": 0, "assignment_id": 0}  # fmt: skip
     if draft is not None and rule.endpoint.startswith("tools."):
@@ -185,6 +212,8 @@ def _sample_args(rule, agency, user, draft=None, cycle=None):
                       scale_code="GRADE")  # fmt: skip
     if cycle is not None and rule.endpoint.startswith("cycles."):
         values["cycle_id"] = cycle.id
+    if assignment is not None and rule.endpoint.startswith("returns."):
+        values.update(assignment_id=assignment.id, page_key="MAIN")
     return {arg: values[arg] for arg in rule.arguments if arg not in (rule.defaults or {})}
 
 
@@ -200,11 +229,11 @@ def _outcome(response, is_api):
 def test_access(app, db, login_as, endpoint, method, role):
     rule = next(r for r, m in _routes(app) if r.endpoint == endpoint and m == method)
     agency, other, draft = AgencyFactory(), UserFactory(role=Role.BOARD_VIEWER), _builder_draft()
-    cycle = _sample_cycle(agency)
+    cycle, sample_return = _sample_cycle(agency), _sample_return()
     is_api = rule.rule.startswith("/api/")
     client = login_as(role) if role != "anonymous" and not is_api else None
     with app.test_request_context():
-        url = url_for(endpoint, **_sample_args(rule, agency, other, draft, cycle))
+        url = url_for(endpoint, **_sample_args(rule, agency, other, draft, cycle, sample_return))
     if is_api:
         headers = {}
         if role != "anonymous":
@@ -235,13 +264,13 @@ def test_anonymous_post_without_csrf_is_refused_on_every_form(app, db):
     """Every state-changing web route refuses a POST without a CSRF token (the API uses tokens instead)."""
     client = app.test_client()
     agency, user, draft = AgencyFactory(), UserFactory(), _builder_draft()
-    cycle = _sample_cycle(agency)
+    cycle, sample_return = _sample_cycle(agency), _sample_return()
     db.session.commit()
     for rule, method in _routes(app):
         if method != "POST" or rule.rule.startswith("/api/"):
             continue
         with app.test_request_context():
-            url = url_for(rule.endpoint, **_sample_args(rule, agency, user, draft, cycle))
+            url = url_for(rule.endpoint, **_sample_args(rule, agency, user, draft, cycle, sample_return))
         response = client.post(url, data={})
         assert response.status_code == 400, f"POST {url} without CSRF answered {response.status_code}"
         assert "security token" in response.get_data(as_text=True)

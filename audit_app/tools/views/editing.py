@@ -6,8 +6,10 @@ refuses a stale edit, so a change can never leave a draft half-valid or overwrit
 """
 
 from flask import abort
+from sqlalchemy.orm.exc import StaleDataError
 
 from audit_app.core.errors import ConflictError, InvalidTransition
+from audit_app.extensions import db
 from audit_app.tools import queries
 from audit_app.tools.library import with_library_scales
 from audit_app.tools.operations import DefinitionInvalid, replace_draft_content
@@ -141,7 +143,9 @@ def save(version, definition, form, *, path=None, field_names=None):
     """
     try:
         replace_draft_content(version, with_library_scales(definition), expected_lock_version=form.lock_version.data)
-    except ConflictError:
+    except (ConflictError, StaleDataError) as exc:
+        if isinstance(exc, StaleDataError):  # another save was written between the lock check and this write
+            db.session.rollback()
         form.form_errors.append(CONFLICT_MESSAGE)
         form.conflict = True
         return False
