@@ -7,6 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test install install-dev assets browser-deps db demo lint bench clean
 
@@ -43,7 +44,7 @@ browser-deps:
 	@bash scripts/ensure_chromium.sh
 
 test: install-dev assets browser-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check audit_app tests bench

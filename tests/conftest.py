@@ -14,10 +14,10 @@ import time_machine
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from audit_app import create_app
+from audit_app import create_app, normalise_database_url
 from audit_app.config import TestingConfig
 from audit_app.core.permissions import AGENCY_ROLES, Role
 from audit_app.extensions import db as _db
@@ -102,13 +102,21 @@ class IsolatedClient(FlaskClient):
 # ---
 def _database_url(tmp):
     url = os.environ.get("TEST_DATABASE_URL")
-    return url or f"sqlite:///{tmp / 'test.db'}"
+    return normalise_database_url(url) if url else f"sqlite:///{tmp / 'test.db'}"
 
 
-def _reset_postgres(engine):
+def _postgres_schema(url):
+    """A fresh schema of this test worker's own (pytest-xdist workers share one PostgreSQL database).
+
+    :return: engine options that put the schema first on every connection's search path.
+    """
+    schema = f"test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-c search_path={schema}"}}
 
 
 @pytest.fixture(scope="session")
@@ -119,13 +127,13 @@ def app(smtp_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("instance")
     os.environ["AUDIT_INSTANCE_PATH"] = str(tmp)
     controller, _ = smtp_server
-    app = create_app(
-        {**_config_dict(TestingConfig), "SQLALCHEMY_DATABASE_URI": _database_url(tmp), "MAIL_PORT": controller.port}
-    )
+    url = _database_url(tmp)
+    config = {**_config_dict(TestingConfig), "SQLALCHEMY_DATABASE_URI": url, "MAIL_PORT": controller.port}
+    if url.startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _postgres_schema(url)
+    app = create_app(config)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        if _db.engine.dialect.name == "postgresql":
-            _reset_postgres(_db.engine)
         upgrade()
         _db.session.remove()
     yield app

@@ -18,7 +18,8 @@ from audit_app.core.errors import InvalidTransition, ValidationError
 from audit_app.core.models.base import utcnow
 from audit_app.cycles.operations import SIGN_OFF_FIELDS, save_answers
 from audit_app.cycles.queries import load_return_content
-from audit_app.tools.conditions import applies_to, describe_condition
+from audit_app.tools.conditions import applies_to
+from audit_app.tools.return_form import describe_condition
 from audit_app.tools.question_types import LONG_TEXT_MAX, QUESTION_TYPES, SHORT_TEXT_MAX, AnswerError
 from audit_app.util.spreadsheets import (
     FORMULA_TRIGGERS,
@@ -163,7 +164,7 @@ def _allowed(question):
 
 def _when(question, by_code):
     if question.show_if:
-        condition = describe_condition(question.show_if, by_code).removeprefix("Answer this if ")
+        condition = describe_condition(question.show_if, by_code.get(question.show_if["question"]), prefix="")
         return f"Only if {condition}" + (" (then required)" if question.is_required else "")
     return "Required" if question.is_required else "Optional"
 

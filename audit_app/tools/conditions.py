@@ -42,25 +42,3 @@ def visible_questions(version, agency_kind, answers):
         shown.append(question)
         visible_codes.add(question.code)
     return shown
-
-
-def describe_condition(condition, questions_by_code):
-    """The condition in words: "Shown if 'Was a strategy discussion held?' is Yes or Partly"."""
-    if not condition:
-        return ""
-    target = questions_by_code.get(condition["question"])
-    name = f"'{target.text}'" if target is not None else condition["question"]
-    if condition["op"] == "answered":
-        return f"Answer this if {name} has been answered"
-    values = condition["value"] if condition["op"] == "one_of" else [condition["value"]]
-    labels = [_label(target, v) for v in values]
-    return f"Answer this if {name} is " + " or ".join(labels)
-
-
-def _label(question, value):
-    if question is None:
-        return str(value)
-    if question.scale is not None:
-        level = question.scale.level(value)
-        return level.label if level else str(value)
-    return question.option_labels.get(value, str(value))

@@ -79,23 +79,23 @@ MATRIX = {
     ("api_templates.Templates", "GET"): row(U, A, A, A, A, F),
     ("api_templates.TemplateImport", "POST"): API_ADMIN_ONLY,
     # The sample ids name no version: roles allowed to look get 404, the others 403 before any lookup.
-    ("api_templates.VersionItem", "GET"): row(U, N, N, N, N, F),
-    ("api_templates.VersionExport", "GET"): row(U, N, N, N, N, F),
-    ("api_templates.VersionPublish", "POST"): row(U, N, F, F, F, F),
+    ("api_templates.VersionItem", "GET"): row(U, A, A, A, A, F),
+    ("api_templates.VersionExport", "GET"): row(U, A, A, A, A, F),
+    ("api_templates.VersionPublish", "POST"): API_ADMIN_ONLY,
     # Cycles and returns: sample ids name nothing (404 for roles allowed to look); bodies are {} (422 -> A).
     ("api_cycles.Cycles", "GET"): row(U, A, F, F, A, F),
     ("api_cycles.Cycles", "POST"): API_ADMIN_ONLY,
-    ("api_cycles.cycle_item", "GET"): row(U, N, F, F, N, F),
-    ("api_cycles.cycle_open", "POST"): row(U, N, F, F, F, F),
-    ("api_cycles.cycle_close", "POST"): row(U, N, F, F, F, F),
-    ("api_cycles.cycle_assignments", "GET"): row(U, N, N, N, N, F),
-    ("api_cycles.cycle_participation", "GET"): row(U, N, F, F, N, F),
-    ("api_cycles.assignment_item", "GET"): row(U, N, N, N, N, F),
+    ("api_cycles.cycle_item", "GET"): row(U, A, F, F, A, F),
+    ("api_cycles.cycle_open", "POST"): API_ADMIN_ONLY,
+    ("api_cycles.cycle_close", "POST"): API_ADMIN_ONLY,
+    ("api_cycles.cycle_assignments", "GET"): row(U, A, N, N, A, F),
+    ("api_cycles.cycle_participation", "GET"): row(U, A, F, F, A, F),
+    ("api_cycles.assignment_item", "GET"): row(U, A, N, N, A, F),
     ("api_cycles.assignment_answers", "PUT"): row(U, F, A, A, F, F),
     ("api_cycles.assignment_submit", "POST"): row(U, F, N, N, F, F),
     ("api_cycles.assignment_decline", "POST"): row(U, F, A, A, F, F),
     ("api_cycles.assignment_return", "POST"): row(U, A, F, F, A, F),
-    ("api_cycles.assignment_accept", "POST"): row(U, N, F, F, N, F),
+    ("api_cycles.assignment_accept", "POST"): row(U, A, F, F, A, F),
     # The template builder: sample ids name a real draft (see _builder_draft); posts carry only the CSRF token.
     ("tools.template_list", "GET"): TEMPLATES_VIEW,
     ("tools.template_create", "GET"): ADMIN_ONLY,
@@ -212,8 +212,10 @@ def _sample_args(rule, agency, user, draft=None, cycle=None, assignment=None):
                       scale_code="GRADE")  # fmt: skip
     if cycle is not None and rule.endpoint.startswith("cycles."):
         values["cycle_id"] = cycle.id
-    if assignment is not None and rule.endpoint.startswith("returns."):
-        values.update(assignment_id=assignment.id, page_key="MAIN")
+    if assignment is not None and rule.endpoint.startswith(("returns.", "api_cycles.")):
+        values.update(assignment_id=assignment.id, cycle_id=assignment.cycle_id, page_key="MAIN")
+    if draft is not None and rule.endpoint.startswith("api_templates."):
+        values.update(template_id=draft.template_id, version_id=draft.id)
     return {arg: values[arg] for arg in rule.arguments if arg not in (rule.defaults or {})}
 
 
