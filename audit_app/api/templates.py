@@ -2,7 +2,7 @@
 
 import re
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -96,11 +96,14 @@ class VersionSchema(VersionSummarySchema):
 
 
 class ImportFormSchema(Schema):
+    """The multipart body: the workbook and, optionally, the template it is a new version of.
+
+    Documented as one ``multipart/form-data`` body; ``file`` itself is read from ``request.files``.
+    """
+
     template_id = fields.Integer(load_default=None, metadata={"description": "Add a version to this template"})
-
-
-class ImportFilesSchema(Schema):
-    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary",
+                                                   "description": "The template workbook (.xlsx)"})  # fmt: skip
 
 
 TemplatePage = page_of(TemplateSchema, "TemplatePage")
@@ -135,13 +138,12 @@ class TemplateImport(MethodView):
     """Import a template workbook."""
 
     @requires("templates.manage")
-    @blp.arguments(ImportFormSchema, location="form")
-    @blp.arguments(ImportFilesSchema, location="files")
+    @blp.arguments(ImportFormSchema, location="form", content_type="multipart/form-data")
     @blp.response(201, VersionSchema)
-    def post(self, form, files):
+    def post(self, form):
         """Import a workbook (multipart ``file``) as a new template, or with ``template_id`` as a new draft version
         of that template. 422 lists every problem with its sheet, row and column; nothing is saved then."""
-        upload = files.get("file")
+        upload = request.files.get("file")
         if upload is None:
             raise UploadRefused("Send the workbook (.xlsx) as the multipart form field 'file'.")
         template = None

@@ -30,12 +30,17 @@ SIGN_OFF_FIELDS = ("completed_by", "role", "senior_sign_off", "sign_off_date")
 class AnswerDateInput(GovDateInput):
     """GOV.UK day, month and year boxes that also cope with a post that lacks some of the three values."""
 
-    def map_gov_params(self, field, **kwargs):
-        params = GovFormBase.map_gov_params(self, field, **kwargs)
+    @staticmethod
+    def date_parts(field):
+        """The day, month and year to show: as posted (all three), else from the date, else None each."""
         raw = field.raw_data if field.raw_data and len(field.raw_data) == 3 else None
         if raw is None and isinstance(field.data, dt.date):
             raw = [str(field.data.day), str(field.data.month), str(field.data.year)]
-        day, month, year = raw or (None, None, None)
+        return tuple(raw or (None, None, None))
+
+    def map_gov_params(self, field, **kwargs):
+        params = GovFormBase.map_gov_params(self, field, **kwargs)
+        day, month, year = self.date_parts(field)
         error = " govuk-input--error" if field.errors else ""
         params.setdefault("fieldset", {"legend": {"text": field.label.text}})
         params.setdefault("items", [
@@ -47,14 +52,15 @@ class AnswerDateInput(GovDateInput):
         return params
 
 
-#: The GOV.UK widget for each field class the question types make (most specific first).
+#: The GOV.UK widget for each field class the question types make (most specific first), and the macro of
+#: ``tools/_answer_fields.html`` that the return pages use instead (same markup, a fraction of the time).
 WIDGETS = (
-    (RadioField, RadioInput),
-    (SelectMultipleField, CheckboxesInput),
-    (DateField, AnswerDateInput),
-    (TextAreaField, GovTextArea),
-    (DecimalField, GovTextInput),
-    (StringField, GovTextInput),
+    (RadioField, RadioInput, "radios"),
+    (SelectMultipleField, CheckboxesInput, "checkboxes"),
+    (DateField, AnswerDateInput, "date"),
+    (TextAreaField, GovTextArea, "textarea"),
+    (DecimalField, GovTextInput, "number"),
+    (StringField, GovTextInput, "text"),
 )
 
 
@@ -70,11 +76,17 @@ class ReturnQuestion:
     show_if: dict | None = None
 
     @property
+    def kind(self):
+        """Which macro of ``tools/_answer_fields.html`` renders the field: radios, checkboxes, date, textarea, ..."""
+        return next(kind for cls, _, kind in WIDGETS if issubclass(self.field_class, cls))
+
+    @property
     def is_fieldset(self):
         return issubclass(self.field_class, RadioField | SelectMultipleField | DateField)
 
     def field_params(self):
-        """GOV.UK macro parameters for rendering the field (a new dict each time: the widgets merge into it)."""
+        """GOV.UK macro parameters for rendering the field with its widget (a new dict each time: the widgets merge
+        into it). The return pages use ``tools/_answer_fields.html`` instead, which gives the same markup."""
         if self.is_fieldset:  # the widgets only add a legend when none is given, so give the whole legend
             params = {"fieldset": {"legend": {"text": self.label, "classes": "govuk-fieldset__legend--s"}}}
         else:
@@ -160,7 +172,7 @@ def _answer_field(question, condition):
     label = _label(question)
     unbound = QUESTION_TYPES[question.type].make_field(question, label, condition or "")
     field_class = unbound.field_class
-    widget = next(w for cls, w in WIDGETS if issubclass(field_class, cls))
+    widget = next(w for cls, w, _ in WIDGETS if issubclass(field_class, cls))
     unbound.kwargs.setdefault("widget", widget())
     if issubclass(field_class, DateField):
         unbound.kwargs.setdefault("format", DATE_FORMATS)

@@ -184,9 +184,16 @@ def _write_table(workbook, name, rows, headings=None):
     for index, (_, width, _, _) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    _state_size(sheet, len(rows) + 1, len(columns))
     sheet.append([_bold(sheet, heading) for heading in headings or [c[0] for c in columns]])
     for row in rows:
         sheet.append([_cell_value(v) for v in row])
+
+
+def _state_size(sheet, rows, columns):
+    """Write the sheet's size in its <dimension> element, which openpyxl's write-only sheets leave out: without it,
+    readers (openpyxl included) parse the whole sheet once just to size it."""
+    sheet.calculate_dimension = lambda: f"A1:{get_column_letter(columns)}{max(rows, 1)}"
 
 
 def _bold(sheet, value):
@@ -209,7 +216,9 @@ def _write_read_me(workbook, version):
             cells.append(cell)
         sheet.append(cells)
 
-    for first, second, bold in _read_me_lines(version):
+    lines = list(_read_me_lines(version))
+    _state_size(sheet, len(lines), 2)
+    for first, second, bold in lines:
         line(first, second, bold)
 
 
