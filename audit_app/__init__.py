@@ -186,9 +186,11 @@ def register_commands(app):
 
 def register_signals():
     """Let higher packages react to lower ones' signals (connecting twice is harmless: blinker keeps one)."""
+    from audit_app.cycles import connect_signals as connect_cycles
     from audit_app.tools import connect_signals as connect_tools
 
     connect_tools()
+    connect_cycles()
 
 
 def register_jobs():

@@ -5,7 +5,9 @@ import secrets
 from audit_app.agencies.models.agencies import AgencyKind as K
 from audit_app.agencies.models.agencies import StatutoryDuty as D
 from audit_app.agencies.operations import create_agency, create_partnership, create_user
+from audit_app.agencies.passwords import hash_password
 from audit_app.agencies.queries import get_partnership
+from audit_app.core.models.base import utcnow
 from audit_app.core.permissions import Role
 from audit_app.core.signals import demo_loaded
 
@@ -67,13 +69,15 @@ def load_demo():
     create_user(email=ADMIN_EMAIL, name="Business Unit Administrator", role=Role.ADMIN, password=password,
                 must_change_password=True)  # fmt: skip
     demo_password = "demo-" + secrets.token_urlsafe(12)
-    counter = 0
-    for agency in agencies:
-        for role in (Role.AGENCY_LEAD, Role.AGENCY_AUDITOR):
-            counter += 1
-            create_user(email=f"{role.value.split('_')[1]}.{_slug(agency.name)}@assure.example", name=_name(counter),
-                        role=role, agency_id=agency.id, password=demo_password)  # fmt: skip
+    demo_hash = hash_password(demo_password)  # hashed once: argon2 is deliberately slow
+    people = []
+    for i, agency in enumerate(agencies):
+        for j, role in enumerate((Role.AGENCY_LEAD, Role.AGENCY_AUDITOR)):
+            email = f"{role.value.split('_')[1]}.{_slug(agency.name)}@assure.example"
+            people.append(create_user(email=email, name=_name(2 * i + j + 1), role=role, agency_id=agency.id))
     for i, role in enumerate((Role.SCRUTINEER, Role.SCRUTINEER, Role.BOARD_VIEWER, Role.BOARD_VIEWER)):
-        create_user(email=f"{role.value}{i + 1}@assure.example", name=_name(100 + i), role=role, password=demo_password)
+        people.append(create_user(email=f"{role.value}{i + 1}@assure.example", name=_name(100 + i), role=role))
+    for person in people:
+        person.password_hash, person.password_changed_at = demo_hash, utcnow()
     demo_loaded.send(partnership, partnership=partnership)
     return True, {"admin": password, "others": demo_password}

@@ -34,3 +34,4 @@ bp.add_url_rule(
 
 # Cases
 bp.add_url_rule("/cycles/<int:cycle_id>/cases", "case_add", cycles.case_add, methods=("POST",))
+bp.add_url_rule("/cycles/<int:cycle_id>/mid-year-update", "cycle_mid_year", cycles.cycle_mid_year, methods=("POST",))

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 from audit_app.agencies.models.agencies import Agency, AgencyKind, StatutoryDuty
 from audit_app.core.audit import record_event
+from audit_app.core.db import get_by_id
 from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
 from audit_app.core.models.base import utcnow
 from audit_app.cycles.models.assignments import DECLINED, Answer, Assignment, AssignmentStatus, SectionResponse
 from audit_app.cycles.models.cycles import Case, Cycle, CycleStatus
 from audit_app.cycles.references import reference_problem
-from audit_app.core.db import get_by_id
 from audit_app.extensions import db
 from audit_app.tools.conditions import applies_to, visible_questions
 from audit_app.tools.models.templates import TemplateKind, VersionStatus
@@ -43,7 +43,9 @@ def select_agencies(*, agency_ids=(), group=None):
     for agency_id in agency_ids or ():
         agency = get_by_id(db.session, Agency, agency_id)
         if agency is None or not agency.is_active:
-            raise ValidationError("Unknown agency.", details={"agency_ids": f"Agency {agency_id} is unknown or inactive"})
+            raise ValidationError(
+                "Unknown agency.", details={"agency_ids": f"Agency {agency_id} is unknown or inactive"}
+            )
         agencies[agency.id] = agency
     return sorted(agencies.values(), key=lambda a: a.name.lower())
 
@@ -474,5 +476,58 @@ def reassign(assignment, assignee):
     if assignee is not None and (assignee.agency_id != assignment.agency_id or not assignee.is_active):
         raise ValidationError("Wrong person.", details={"assignee_id": "Choose an active auditor of this agency"})
     assignment.assignee = assignee
+    db.session.flush()
+    return assignment
+
+
+def request_mid_year_update(cycle, *, due_on):
+    """Ask every agency of a self-assessment cycle to report progress on its answers below the top of the scale.
+
+    :raises ValidationError: not a self-assessment, or a due date before the cycle's own.
+    :raises InvalidTransition: the cycle is still a draft.
+    """
+    if cycle.is_case_audit:
+        raise ValidationError("Case audit.", details={"due_on": "Mid-year updates are for self-assessments"})
+    if cycle.status == CycleStatus.DRAFT:
+        raise InvalidTransition("Open the cycle before asking for a mid-year update.")
+    if due_on is None or due_on <= cycle.due_on:
+        raise ValidationError("Bad date.", details={"due_on": "The update must be due after the return's due date"})
+    cycle.mid_year_due_on = due_on
+    db.session.flush()
+    return cycle
+
+
+def answers_needing_progress(assignment):
+    """Answers graded below the top scored level of their scale (what a mid-year update reports on), in order."""
+    order = {q.code: i for i, q in enumerate(assignment.cycle.template_version.ordered_questions())}
+    needing = []
+    for answer in assignment.answers:
+        scale = answer.question.scale
+        top = scale.top_scored_level if scale is not None else None
+        if top is not None and answer.score is not None and answer.score < top.score:
+            needing.append(answer)
+    return sorted(needing, key=lambda a: order.get(a.question.code, 0))
+
+
+def save_progress_updates(assignment, updates, *, user):
+    """Record the agency's progress on each answer below the top of the scale (the graded answers never change).
+
+    :param updates: question code -> progress text.
+    :raises InvalidTransition: no mid-year update was asked for, or the return was never submitted.
+    :raises ValidationError: an update for an answer that needs none, or text too long.
+    """
+    if assignment.cycle.mid_year_due_on is None:
+        raise InvalidTransition("No mid-year update has been asked for in this cycle.")
+    if assignment.status not in (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED):
+        raise InvalidTransition("Only a submitted return has a mid-year update.")
+    needing = {a.question.code: a for a in answers_needing_progress(assignment)}
+    errors = {code: "This answer needs no progress update" for code in updates if code not in needing}
+    errors.update({code: "Progress update must be 5,000 characters or fewer"
+                   for code, text in updates.items() if text and len(text) > 5000})  # fmt: skip
+    if errors:
+        raise ValidationError("Some progress updates need correcting.", details=errors)
+    for code, text in updates.items():
+        needing[code].progress_update = (text or "").strip() or None
+        needing[code].updated_by_id = user.id
     db.session.flush()
     return assignment

@@ -200,7 +200,7 @@ def previous_answers(assignment):
     )
     if assignment.case is not None:
         query = query.where(Case.reference == assignment.case.reference)
-    return {code: answer for code, answer in db.session.execute(query)}
+    return dict(db.session.execute(query))
 
 
 def users_of_agency(agency_id):
@@ -216,5 +216,3 @@ def is_late(assignment, today=None):
     """Whether a return is outstanding after its cycle's due date."""
     today = today or dt.date.today()
     return assignment.status in EDITABLE and today > assignment.cycle.due_on
-
-

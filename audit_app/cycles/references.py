@@ -14,8 +14,37 @@ DATE_RES = (
 )
 #: Words that often appear in references and are not names.
 REFERENCE_WORDS = frozenset(
-    "case ref fsa maca cin cp lac cla csc sd strat audit sample child family cohort pilot spring summer autumn winter "
-    "north south east west team area wave round".split()
+    [
+        "case",
+        "ref",
+        "fsa",
+        "maca",
+        "cin",
+        "cp",
+        "lac",
+        "cla",
+        "csc",
+        "sd",
+        "strat",
+        "audit",
+        "sample",
+        "child",
+        "family",
+        "cohort",
+        "pilot",
+        "spring",
+        "summer",
+        "autumn",
+        "winter",
+        "north",
+        "south",
+        "east",
+        "west",
+        "team",
+        "area",
+        "wave",
+        "round",
+    ]
 )
 
 

@@ -14,10 +14,12 @@ class DeclineForm(FlaskForm):
     status = RadioField(
         "Why is your agency not completing this return?",
         widget=GovRadioInput(),
-        choices=choices([
-            ("not_known", "Not known: we have no record of the child or family"),
-            ("out_of_scope", "Out of scope: we know the family but had no involvement in the scope period"),
-        ]),  # fmt: skip
+        choices=choices(
+            [
+                ("not_known", "Not known: we have no record of the child or family"),
+                ("out_of_scope", "Out of scope: we know the family but had no involvement in the scope period"),
+            ]
+        ),  # fmt: skip
         validators=[InputRequired("Choose not known or out of scope")],
     )
     reason = TextAreaField(

@@ -156,6 +156,6 @@ def _extras_summary(section, response, form_class):
         value = getattr(response, key, None) if response else None
         if key == "grade" and value:
             field = getattr(form_class, name)
-            value = dict((c.value, c.label) for c in field.kwargs["choices"]).get(value, value)
+            value = {c.value: c.label for c in field.kwargs["choices"]}.get(value, value)
         rows.append({"label": labels[key], "answer": value or ""})
     return rows

@@ -23,3 +23,5 @@ bp.add_url_rule("/returns/<int:assignment_id>/reassign", "return_reassign", retu
                 methods=("GET", "POST"))  # fmt: skip
 bp.add_url_rule("/returns/<int:assignment_id>/download", "return_download", returns.return_download)
 bp.add_url_rule("/returns/<int:assignment_id>/upload", "return_upload", returns.return_upload, methods=("GET", "POST"))
+bp.add_url_rule("/returns/<int:assignment_id>/mid-year-update", "return_progress", returns.return_progress,
+                methods=("GET", "POST"))  # fmt: skip

@@ -19,8 +19,8 @@ from audit_app.core.models.base import utcnow
 from audit_app.cycles.operations import SIGN_OFF_FIELDS, save_answers
 from audit_app.cycles.queries import load_return_content
 from audit_app.tools.conditions import applies_to
-from audit_app.tools.return_form import describe_condition
 from audit_app.tools.question_types import LONG_TEXT_MAX, QUESTION_TYPES, SHORT_TEXT_MAX, AnswerError
+from audit_app.tools.return_form import describe_condition
 from audit_app.util.spreadsheets import (
     FORMULA_TRIGGERS,
     CellProblem,

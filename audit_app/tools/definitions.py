@@ -176,7 +176,11 @@ def validate(definition, *, theme_codes, agency_kinds):
     add = problems.append
     d = definition
     if not d["code"] or not CODE_RE.match(d["code"]):
-        add(Problem((), "code", "Template code must be 1-40 capital letters, digits or underscores, starting with a letter"))
+        add(
+            Problem(
+                (), "code", "Template code must be 1-40 capital letters, digits or underscores, starting with a letter"
+            )
+        )
     if not d["name"]:
         add(Problem((), "name", "Enter the template's name"))
     elif len(d["name"]) > 200:
@@ -267,7 +271,9 @@ def _validate_question(q, path, scales, earlier, add, theme_codes, kinds):
         add(Problem(path, "text", "Enter the question text"))
     qtype = QUESTION_TYPES.get(q["type"])
     if qtype is None:
-        add(Problem(path, "type", f"Unknown question type '{q['type'] or ''}': use one of " + ", ".join(QUESTION_TYPES)))
+        add(
+            Problem(path, "type", f"Unknown question type '{q['type'] or ''}': use one of " + ", ".join(QUESTION_TYPES))
+        )
     else:
         for fld, message in qtype.definition_problems(q):
             add(Problem(path, fld, message))
@@ -290,7 +296,13 @@ def _validate_options(q, path, add):
     values = set()
     for option in q["options"] or []:
         if not option["value"] or not VALUE_RE.match(option["value"]):
-            add(Problem(path, "options", f"Option value '{option['value'] or ''}' must be lower-case letters, digits or underscores"))
+            add(
+                Problem(
+                    path,
+                    "options",
+                    f"Option value '{option['value'] or ''}' must be lower-case letters, digits or underscores",
+                )
+            )
         elif option["value"] in values:
             add(Problem(path, "options", f"Duplicate option value {option['value']}"))
         values.add(option["value"])
@@ -403,7 +415,9 @@ def diff_definitions(old, new):
     old_sc = {s["code"]: s for s in old["scales"]}
     new_codes = {s["code"] for s in new["scales"]}
     result["scales_changed"] = [s["code"] for s in new["scales"] if old_sc.get(s["code"]) != s] + [
-        code for code in old_sc if code not in new_codes  # removed scales are a change too
+        code
+        for code in old_sc
+        if code not in new_codes  # removed scales are a change too
     ]
     return result
 

@@ -90,7 +90,9 @@ def create_version(template, definition, *, change_notes=None):
     if template.draft_version is not None:
         raise ValidationError(
             "A draft exists.",
-            details={"version": f"Version {template.draft_version.number} is still a draft: publish or delete it first"},
+            details={
+                "version": f"Version {template.draft_version.number} is still a draft: publish or delete it first"
+            },
         )
     number = (template.latest_version.number if template.latest_version else 0) + 1
     return _build_version(template, definition, number=number, change_notes=change_notes)
@@ -186,7 +188,11 @@ def replace_draft_content(version, definition, *, expected_lock_version=None):
         db.session.delete(scale)
     db.session.flush()
     version.name, version.description = definition["name"], definition["description"]
-    version.guidance, version.has_sign_off, version.themes = definition["guidance"], definition["sign_off"], definition["themes"]
+    version.guidance, version.has_sign_off, version.themes = (
+        definition["guidance"],
+        definition["sign_off"],
+        definition["themes"],
+    )
     version.template.name = definition["name"]
     # The content lives in other tables: mark the version row changed so that its lock version moves on every
     # save (otherwise a second editor's stale save of, say, a question text would not be detected).

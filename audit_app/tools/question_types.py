@@ -169,7 +169,7 @@ class MultipleChoiceType(SingleChoiceType):
     def clean(self, question, raw):
         if raw in (None, "", []):
             return None
-        items = raw if isinstance(raw, list | tuple) else [p for p in str(raw).replace("\n", ";").split(";")]
+        items = raw if isinstance(raw, list | tuple) else list(str(raw).replace("\n", ";").split(";"))
         chosen = {self._match(question, str(item).strip()) for item in items if str(item).strip()}
         ordered = [o["value"] for o in question.options or [] if o["value"] in chosen]
         return ordered or None

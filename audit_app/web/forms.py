@@ -45,6 +45,6 @@ def render_widgets_without_context_processors(app):
     from markupsafe import Markup
 
     def render(self, params):
-        return Markup(app.jinja_env.get_template(self.template).render(params=params))
+        return Markup(app.jinja_env.get_template(self.template).render(params=params))  # noqa: S704 (autoescaped template output)
 
     GovFormBase.render = render

@@ -52,7 +52,16 @@ MINI_SELF = {
         ],
     }],
 }  # fmt: skip
-SMALL_TOOLS = {"MINI_CASE": MINI_CASE, "MINI_SELF": MINI_SELF}
+#: A small graded self-assessment (RAG), for mid-year updates.
+MID_TOOL = {
+    "code": "MID_TOOL", "name": "Graded self-assessment", "kind": "self_assessment", "sign_off": True,
+    "sections": [{"code": "STD", "title": "Standards", "questions": [
+        {"code": "STD_1", "text": "Named lead?", "type": "rag"},
+        {"code": "STD_2", "text": "Training monitored?", "type": "rag"},
+        {"code": "STD_3", "text": "Notes", "type": "long_text", "required": False},
+    ]}],
+}  # fmt: skip
+SMALL_TOOLS = {"MINI_CASE": MINI_CASE, "MINI_SELF": MINI_SELF, "MID_TOOL": MID_TOOL}
 LIBRARY_FILES = {"FSA_MACA": "fsa_case_audit.yaml", "SECTION11": "section11.yaml", "SECTION175": "section175.yaml"}
 SIGN_OFF = {"completed_by": "Safeguarding lead", "role": "Named nurse", "senior_sign_off": "Chief nurse",
             "sign_off_date": "2026-05-01"}  # fmt: skip

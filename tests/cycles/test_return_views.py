@@ -180,7 +180,7 @@ def test_lead_reassigns_and_other_auditors_no_longer_see_it(setup, login_as, db)
     lead = login_as(Role.AGENCY_LEAD, agency=a)
     assert lead.post(f"/returns/{target.id}/reassign", {"assignee_id": str(chosen.id)}).status_code == 302
     other = login_as(Role.AGENCY_AUDITOR, agency=a)
-    assert f"/returns/{target.id}\"" not in other.get("/returns").get_data(as_text=True)
+    assert f'/returns/{target.id}"' not in other.get("/returns").get_data(as_text=True)
     assert other.get(f"/returns/{target.id}/edit").status_code == 302  # may look, may not edit
 
 
@@ -196,3 +196,26 @@ def test_board_viewer_never_sees_returns(setup, login_as):
     board = login_as(Role.BOARD_VIEWER)
     assert board.get(f"/returns/{_assignment(cycle, a).id}").status_code == 403
     assert board.get("/returns").status_code == 403
+
+
+def test_annual_cycle_shows_last_years_answer_beside_each_question(app_ctx, db, login_as):
+    import datetime as dt
+
+    from audit_app.cycles import operations
+
+    agency = AgencyFactory()
+    lead_user = UserFactory(role=Role.AGENCY_LEAD, agency=agency)
+    last_year = build_cycle(agencies=[agency], cases=0, template="MINI_SELF", status="open")
+    operations.save_answers(last_year.assignments[0], {"LEAD_01": "yes", "LEAD_EV": "Board minutes, March"},
+                            user=lead_user)  # fmt: skip
+    operations.close_cycle(last_year)
+    this_year = operations.create_cycle_from_previous(
+        last_year, title="Next year", scope_start=dt.date(2026, 4, 1), scope_end=dt.date(2027, 3, 31),
+        opens_on=dt.date(2027, 1, 4), due_on=dt.date(2027, 3, 12),
+    )  # fmt: skip
+    operations.open_cycle(this_year)
+    db.session.commit()
+    lead = login_as(Role.AGENCY_LEAD, agency=agency)
+    html = lead.get(f"/returns/{this_year.assignments[0].id}/edit").get_data(as_text=True)
+    assert "Your agency's answer last time: <strong>Yes</strong>" in html
+    assert "Your agency's answer last time: <strong>Board minutes, March</strong>" in html

@@ -160,7 +160,7 @@ def _texts(max_size=40):
 
 _MAYBE_TEXT = st.none() | _texts(80)
 # Decimals of up to 15 significant digits: what a spreadsheet keeps (openpyxl writes numbers as %.16g).
-_NUMBERS = st.integers(-1000, 1000) | st.integers(-10**8, 10**8).map(lambda n: n / 100)
+_NUMBERS = st.integers(-1000, 1000) | st.integers(-(10**8), 10**8).map(lambda n: n / 100)
 
 
 @st.composite

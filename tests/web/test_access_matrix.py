@@ -162,6 +162,9 @@ MATRIX = {
     ("returns.return_reassign", "GET"): OTHER_AGENCY_EDIT,
     ("returns.return_reassign", "POST"): OTHER_AGENCY_EDIT,
     ("returns.return_review", "POST"): row(L, A, N, N, A, F),
+    ("returns.return_progress", "GET"): OTHER_AGENCY_VIEW,
+    ("returns.return_progress", "POST"): row(L, F, N, N, F, F),
+    ("cycles.cycle_mid_year", "POST"): ADMIN_ONLY,
 }
 
 

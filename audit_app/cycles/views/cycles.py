@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -165,3 +165,23 @@ def case_add(cycle_id):
             flash(f"{count} case{'' if count == 1 else 's'} added, with a return for every agency.", "success")
             return _to_overview(cycle.id)
     return _render_overview(cycle, form, status=400)
+
+
+@login_required
+def cycle_mid_year(cycle_id):
+    """Ask the agencies of a self-assessment for a mid-year progress update by a date."""
+    require(current_user, "cycles.manage")
+    cycle = _load(cycle_id)
+    try:
+        due_on = dt.date.fromisoformat(request.form.get("mid_year_due_on", ""))
+    except ValueError:
+        due_on = None
+    try:
+        operations.request_mid_year_update(cycle, due_on=due_on)
+    except (ValidationError, InvalidTransition) as exc:
+        db.session.rollback()
+        flash(exc.details.get("due_on") or exc.message)
+        return _to_overview(cycle.id)
+    db.session.commit()
+    flash(f"Agencies have been asked for a mid-year update by {due_on:%-d %B %Y}.", "success")
+    return _to_overview(cycle.id)

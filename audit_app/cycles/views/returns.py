@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
 from audit_app.core.permissions import Role, can, require
 from audit_app.cycles import operations, queries
-from audit_app.cycles.return_forms import DeclineForm, ReassignForm, ReviewForm
 from audit_app.cycles.models.assignments import AssignmentStatus
+from audit_app.cycles.return_forms import DeclineForm, ReassignForm, ReviewForm
 from audit_app.cycles.return_pages import (
     field_errors_to_form,
     form_class_for,
@@ -292,3 +292,25 @@ def return_upload(assignment_id):
             return redirect(url_for("returns.return_view", assignment_id=assignment.id))
     status = 422 if problems else (400 if form.errors else 200)
     return render_template("returns/upload.html", assignment=assignment, form=form, problems=problems), status
+
+
+@login_required
+def return_progress(assignment_id):
+    """The mid-year update: progress on every answer below the top of the scale."""
+    assignment = _load(assignment_id)
+    needing = operations.answers_needing_progress(assignment)
+    may_update = can(current_user, "returns.edit", assignment) and assignment.cycle.mid_year_due_on is not None
+    if request.method == "POST":
+        require(current_user, "returns.edit", assignment)
+        updates = {a.question.code: request.form.get(f"progress-{a.question.code}", "") for a in needing}
+        try:
+            operations.save_progress_updates(assignment, updates, user=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(exc.details.values()))
+        else:
+            db.session.commit()
+            flash("Your progress updates have been saved.", "success")
+            return redirect(url_for("returns.return_progress", assignment_id=assignment.id))
+    rows = [{"answer": a, "shown": QUESTION_TYPES[a.question.type].display(a.question, a.value)} for a in needing]
+    return render_template("returns/progress.html", assignment=assignment, rows=rows, may_update=may_update)
