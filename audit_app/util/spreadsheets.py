@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import openpyxl
@@ -10,6 +11,7 @@ from openpyxl.utils import get_column_letter
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Characters that make a spreadsheet treat a cell as a formula (or smuggle one in).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+UNREADABLE = "The workbook could not be read. Open it in Excel, save it as .xlsx and try again."
 
 
 class UploadRejected(Exception):
@@ -64,10 +66,17 @@ def check_xlsx(data, *, max_bytes, max_unpacked_bytes, max_entries, filename=Non
     if not data.startswith(b"PK\x03\x04"):
         raise UploadRejected("The file is not an Excel workbook (.xlsx). Save it as 'Excel Workbook' and try again.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        _check_archive(data, max_unpacked_bytes=max_unpacked_bytes, max_entries=max_entries)
+    except UploadRejected:
+        raise
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, RuntimeError, EOFError, NotImplementedError) as exc:
         raise UploadRejected("The file is damaged or is not an Excel workbook (.xlsx).") from exc
+
+
+def _check_archive(data, *, max_unpacked_bytes, max_entries):
+    """The zip-level checks of ``check_xlsx`` (a damaged archive raises zipfile or zlib errors here)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    entries = archive.infolist()
     if len(entries) > max_entries:
         raise UploadRejected("The workbook has too many parts to be a plain spreadsheet.")
     if sum(e.file_size for e in entries) > max_unpacked_bytes:
@@ -80,10 +89,7 @@ def check_xlsx(data, *, max_bytes, max_unpacked_bytes, max_entries, filename=Non
         raise UploadRejected("Workbooks with macros (.xlsm) are not accepted. Save it as 'Excel Workbook' (.xlsx).")
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise UploadRejected("The file is not an Excel workbook (.xlsx).")
-    try:
-        content_types = archive.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise UploadRejected("The file is damaged or is not an Excel workbook (.xlsx).") from exc
+    content_types = archive.read("[Content_Types].xml")
     if b"macroEnabled" in content_types:
         raise UploadRejected("Workbooks with macros (.xlsm) are not accepted. Save it as 'Excel Workbook' (.xlsx).")
 
@@ -119,6 +125,21 @@ def read_table(sheet, *, required_columns, optional_columns=(), max_rows):
     :return: ``(rows, problems, letters)``: rows as ``(row_number, {heading: value})`` with blank rows skipped and
         strings stripped; problems for missing headings and too many rows; ``letters`` maps heading -> column letter.
     """
+    if not hasattr(sheet, "iter_rows"):
+        raise UploadRejected(f"'{sheet.title}' must be a worksheet, not a chart.")
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # never trust a sheet's stated size: rows would be padded to it
+    try:
+        return _read_rows(sheet, required_columns, optional_columns, max_rows)
+    except UploadRejected:
+        raise
+    except Exception as exc:  # openpyxl parses lazily and raises many types for damaged XML
+        raise UploadRejected(
+            "The workbook could not be read. Open it in Excel, save it as .xlsx and try again."
+        ) from exc
+
+
+def _read_rows(sheet, required_columns, optional_columns, max_rows):
     problems, rows = [], []
     iterator = sheet.iter_rows(values_only=True)
     header = next(iterator, None) or ()
