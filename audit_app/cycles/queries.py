@@ -200,7 +200,7 @@ def previous_answers(assignment):
     )
     if assignment.case is not None:
         query = query.where(Case.reference == assignment.case.reference)
-    return dict(db.session.execute(query))
+    return dict(db.session.execute(query).all())  # rows of (code, answer)
 
 
 def users_of_agency(agency_id):

@@ -5,6 +5,7 @@ Answer values are plain JSON: a level or option ``value`` (string) for scale and
 for multiple choice, a number, an ISO date string, or text.
 """
 
+import abc
 import datetime as dt
 import math
 
@@ -21,8 +22,8 @@ class AnswerError(ValueError):
     """An answer that does not fit its question; the message is for the auditor."""
 
 
-class QuestionType:
-    """Base of the registry entries."""
+class QuestionType(abc.ABC):
+    """Base of the registry entries; each type implements ``clean`` and ``make_field``."""
 
     code = None
     label = None
@@ -45,6 +46,7 @@ class QuestionType:
         """The values a condition on this question may test (None when any value goes)."""
         return None
 
+    @abc.abstractmethod
     def clean(self, question, raw):
         """Turn a submitted value into the stored answer value.
 
@@ -53,7 +55,6 @@ class QuestionType:
         :return: the value to store, or None when unanswered.
         :raises AnswerError: the value does not fit.
         """
-        raise NotImplementedError  # pragma: no cover (every registered type overrides it)
 
     def score(self, question, value):
         """A numeric score for the answer, or None."""
@@ -67,9 +68,9 @@ class QuestionType:
         """The answer as a spreadsheet cell value."""
         return self.display(question, value) if value is not None else None
 
+    @abc.abstractmethod
     def make_field(self, question, label, description):
         """A WTForms field (unbound) for the return form and the preview."""
-        raise NotImplementedError  # pragma: no cover
 
 
 class ScaleType(QuestionType):
