@@ -13,7 +13,7 @@ from audit_app.agencies.models.users import ApiToken, LinkPurpose, LoginAttempt,
 from audit_app.agencies.passwords import hash_password, password_problems, verify_dummy, verify_password
 from audit_app.agencies.queries import get_agency
 from audit_app.core.audit import record_event
-from audit_app.core.errors import ConflictError, DomainError, TooManyAttempts, ValidationError
+from audit_app.core.errors import DomainError, TooManyAttempts, ValidationError, check_version
 from audit_app.core.mail import queue_email
 from audit_app.core.models.base import utcnow
 from audit_app.core.permissions import AGENCY_ROLES, Role
@@ -32,12 +32,12 @@ def normalise_email(email):
 
 
 def _check_version(obj, expected_version):
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise ConflictError(
-            f"Someone else changed this {type(obj).__name__.lower()} while you were editing it. "
-            "Reload to see their changes, then make yours again.",
-            details={"current_version": obj.version},
-        )
+    check_version(
+        expected_version,
+        obj.version,
+        f"Someone else changed this {type(obj).__name__.lower()} while you were editing it. "
+        "Reload to see their changes, then make yours again.",
+    )
 
 
 def create_partnership(name, *, area=None, contact_email=None):

@@ -53,3 +53,15 @@ class TooManyAttempts(DomainError):
 
     code = "too_many_requests"
     status = 429
+
+
+def check_version(expected, current, message):
+    """Optimistic locking: refuse an edit based on another version than the stored one.
+
+    :param expected: the version the editor started from (None: the caller does not check).
+    :param current: the stored version.
+    :param message: what to tell the editor.
+    :raises ConflictError: with ``details["current_version"]``.
+    """
+    if expected is not None and int(expected) != current:
+        raise ConflictError(message, details={"current_version": current})

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from audit_app.agencies.models.agencies import Agency, AgencyKind, StatutoryDuty
 from audit_app.core.audit import record_event
 from audit_app.core.db import get_by_id
-from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
+from audit_app.core.errors import InvalidTransition, ValidationError, check_version
 from audit_app.core.models.base import utcnow
 from audit_app.cycles.models.assignments import DECLINED, Answer, Assignment, AssignmentStatus, SectionResponse
 from audit_app.cycles.models.cycles import Case, Cycle, CycleStatus
@@ -214,12 +214,12 @@ def create_cycle_from_previous(previous, *, title, scope_start, scope_end, opens
 
 
 def _check_version(assignment, expected_version):
-    if expected_version is not None and int(expected_version) != assignment.version:
-        raise ConflictError(
-            "Someone else saved this return while you were editing it. Nothing of yours was saved yet: "
-            "compare the two versions and choose what to keep.",
-            details={"current_version": assignment.version},
-        )
+    check_version(
+        expected_version,
+        assignment.version,
+        "Someone else saved this return while you were editing it. Nothing of yours was saved yet: "
+        "compare the two versions and choose what to keep.",
+    )
 
 
 def _require_editable(assignment):

@@ -92,20 +92,6 @@ def values_from_form(form, page_key):
     return answers, ({section.code: extras} if extras else {}), None
 
 
-def field_errors_to_form(form, details):
-    """Put an operation's per-question messages on the matching fields; return the ones that matched none."""
-    unmatched = []
-    for key, message in details.items():
-        name = key if key in form._fields else None
-        if name is None and key.endswith("__grade"):
-            name = key if key in form._fields else None
-        if name:
-            form[name].errors = [message]
-        else:
-            unmatched.append(message)
-    return unmatched
-
-
 def previous_display(previous_answers):
     """Last cycle's answers as text for people: question code -> text (empty answers left out)."""
     from audit_app.tools.question_types import QUESTION_TYPES

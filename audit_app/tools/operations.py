@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from audit_app.agencies.models.agencies import AgencyKind
-from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
+from audit_app.core.errors import InvalidTransition, ValidationError, check_version
 from audit_app.extensions import db
 from audit_app.thematic.queries import get_themes_by_code
 from audit_app.tools.definitions import normalise, validate, version_to_definition
@@ -165,9 +165,11 @@ def delete_draft(version):
 
 
 def _check_lock(version, expected):
-    if expected is not None and int(expected) != version.lock_version:
-        raise ConflictError("Someone else changed this draft while you were looking at it. Reload and try again.",
-                            details={"current_version": version.lock_version})  # fmt: skip
+    check_version(
+        expected,
+        version.lock_version,
+        "Someone else changed this draft while you were looking at it. Reload and try again.",
+    )
 
 
 def replace_draft_content(version, definition, *, expected_lock_version=None):

@@ -5,11 +5,10 @@ from flask_login import current_user, login_required
 
 from audit_app.core.errors import ConflictError, InvalidTransition, ValidationError
 from audit_app.core.permissions import Role, can, require
-from audit_app.cycles import operations, queries
+from audit_app.cycles import operations, queries, workbooks
 from audit_app.cycles.models.assignments import AssignmentStatus
 from audit_app.cycles.return_forms import DeclineForm, ReassignForm, ReviewForm
 from audit_app.cycles.return_pages import (
-    field_errors_to_form,
     form_class_for,
     pages,
     plain_value,
@@ -93,7 +92,7 @@ def _save_page(assignment, form, page_key):
         return _conflict(assignment, form, page_key)
     except ValidationError as exc:
         db.session.rollback()
-        form.form_errors.extend(field_errors_to_form(form, exc.details))
+        apply_errors(form, exc)
         return None
     db.session.commit()
     following = _next_page(form, page_key)
@@ -243,17 +242,11 @@ def return_reassign(assignment_id):
     return render_template("returns/reassign.html", assignment=assignment, form=form)
 
 
-def _workbooks():
-    from audit_app.cycles import workbooks
-
-    return workbooks
-
-
 @login_required
 def return_download(assignment_id):
     """The return as an Excel workbook prefilled with what is saved, to complete offline."""
     assignment = _load(assignment_id)
-    data = _workbooks().export_return(assignment)
+    data = workbooks.export_return(assignment)
     name = f"return-{assignment.id}-v{assignment.version}.xlsx"
     return current_app.response_class(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -276,7 +269,7 @@ def return_upload(assignment_id):
         try:
             if not upload or not upload.filename:
                 raise UploadRejected("Select the completed Excel workbook (.xlsx) to upload.")
-            _workbooks().import_return(assignment, upload.read(), filename=upload.filename, user=current_user)
+            workbooks.import_return(assignment, upload.read(), filename=upload.filename, user=current_user)
         except UploadRejected as exc:
             form.file.errors = [str(exc)]
         except WorkbookInvalid as exc:
